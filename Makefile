@@ -1,0 +1,39 @@
+# One entry point for people and CI. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test check lint types bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+## run: start opencsms (SQLite in ./var, API on :8000, OCPP on :9000) with 5 simulated stations charging
+run: setup
+	$(BIN)/opencsms serve --demo 5
+
+## test: the whole test suite (PostgreSQL tests skip when no server is reachable, fail when CI=true)
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types: setup
+	$(BIN)/mypy
+
+## check: lint, types and tests
+check: lint types test
+
+## bench: the load benchmark; writes docs/benchmarks.md
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""opencsms: an open-source Charging Station Management System (OCPP 1.6J, 2.0.1, 2.1)."""
+
+__version__ = "0.1.0"

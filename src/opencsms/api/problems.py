@@ -1,0 +1,46 @@
+"""RFC 9457 problem+json responses: every API error has a status, a title and a clear detail."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str, type_: str = "about:blank") -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_
+
+
+def problem_response(
+    status: int, title: str, detail: str, instance: str, type_: str = "about:blank"
+) -> JSONResponse:
+    return JSONResponse(
+        {"type": type_, "title": title, "status": status, "detail": detail, "instance": instance},
+        status_code=status,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Turn every error the app raises into problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, request.url.path, exc.type)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        return problem_response(422, "Invalid request", "; ".join(parts), request.url.path)

@@ -1,0 +1,1 @@
+"""The `opencsms` command line."""

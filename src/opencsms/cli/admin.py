@@ -1,0 +1,145 @@
+"""CLI commands that work on the store directly (the server need not run)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from opencsms.cli.output import print_json, print_table
+from opencsms.domain.model import AuthorizationStatus
+from opencsms.domain.services import Domain
+from opencsms.settings import Settings
+from opencsms.store import Store
+
+
+async def _with_domain(args: argparse.Namespace, work: Callable[[Domain], Awaitable[int]]) -> int:
+    settings = Settings.from_env(database_url=getattr(args, "database_url", None))
+    store = await Store.open(settings.database_url)
+    try:
+        return await work(Domain(store))
+    finally:
+        await store.close()
+
+
+def _run(work: Callable[[Domain, argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], int]:
+    def runner(args: argparse.Namespace) -> int:
+        from opencsms.cli.main import run_async
+
+        return run_async(_with_domain(args, lambda domain: work(domain, args)))
+
+    return runner
+
+
+def _token_row(t: Any) -> dict[str, Any]:
+    return {
+        "id_token": t.id_token,
+        "status": str(t.status),
+        "expiry_date": t.expiry_date.isoformat() if t.expiry_date else None,
+        "parent_id_token": t.parent_id_token,
+    }
+
+
+async def token_add(domain: Domain, args: argparse.Namespace) -> int:
+    expiry = datetime.fromisoformat(args.expiry) if args.expiry else None
+    token = await domain.tokens.add(
+        args.id_token,
+        status=AuthorizationStatus(args.status),
+        expiry_date=expiry,
+        parent_id_token=args.parent,
+    )
+    print_json(_token_row(token))
+    return 0
+
+
+async def token_list(domain: Domain, args: argparse.Namespace) -> int:
+    print_table(
+        [_token_row(t) for t in await domain.tokens.list()],
+        ["id_token", "status", "expiry_date", "parent_id_token"],
+    )
+    return 0
+
+
+async def token_block(domain: Domain, args: argparse.Namespace) -> int:
+    try:
+        token = await domain.tokens.block(args.id_token)
+    except LookupError:
+        print(f"error: unknown id token {args.id_token}")
+        return 1
+    print_json(_token_row(token))
+    return 0
+
+
+async def station_list(domain: Domain, args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "id": s.id,
+            "status": str(s.registration_status),
+            "connected": s.connected,
+            "ocpp": s.ocpp_version,
+            "vendor": s.vendor,
+            "model": s.model,
+            "last_seen": s.last_seen.isoformat(timespec="seconds") if s.last_seen else None,
+        }
+        for s in await domain.stations.list()
+    ]
+    print_table(rows, ["id", "status", "connected", "ocpp", "vendor", "model", "last_seen"])
+    return 0
+
+
+async def tx_list(domain: Domain, args: argparse.Namespace) -> int:
+    txs = await domain.transactions.list(
+        station_id=args.station, active=True if args.active else None, limit=args.limit
+    )
+    rows = [
+        {
+            "id": t.id,
+            "station": t.station_id,
+            "connector": t.connector_id,
+            "id_token": t.id_token,
+            "started": t.started_at.isoformat(timespec="seconds"),
+            "stopped": t.stopped_at.isoformat(timespec="seconds") if t.stopped_at else None,
+            "energy_wh": (t.meter_stop_wh - t.meter_start_wh)
+            if t.meter_stop_wh is not None and t.meter_start_wh is not None
+            else None,
+            "reason": t.stop_reason,
+            "status": t.status,
+        }
+        for t in txs
+    ]
+    print_table(
+        rows,
+        ["id", "station", "connector", "id_token", "started", "stopped", "energy_wh", "reason", "status"],
+    )
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = sub.add_parser("token", help="manage id tokens (RFID tags, ...)")
+    token.add_argument("--database-url", default=None)
+    tsub = token.add_subparsers(dest="token_cmd", required=True)
+    add = tsub.add_parser("add", help="add or update an id token")
+    add.add_argument("id_token")
+    add.add_argument("--status", default="Accepted", choices=["Accepted", "Blocked", "Expired", "Invalid"])
+    add.add_argument("--expiry", default=None, help="ISO 8601 expiry date")
+    add.add_argument("--parent", default=None, help="parent (group) id token")
+    add.set_defaults(func=_run(token_add))
+    tsub.add_parser("list", help="list id tokens").set_defaults(func=_run(token_list))
+    block = tsub.add_parser("block", help="block an id token")
+    block.add_argument("id_token")
+    block.set_defaults(func=_run(token_block))
+
+    station = sub.add_parser("station", help="stations")
+    station.add_argument("--database-url", default=None)
+    ssub = station.add_subparsers(dest="station_cmd", required=True)
+    ssub.add_parser("list", help="list stations").set_defaults(func=_run(station_list))
+
+    tx = sub.add_parser("tx", help="transactions (charging sessions)")
+    tx.add_argument("--database-url", default=None)
+    xsub = tx.add_subparsers(dest="tx_cmd", required=True)
+    lst = xsub.add_parser("list", help="list transactions, newest first")
+    lst.add_argument("--active", action="store_true")
+    lst.add_argument("--station", default=None)
+    lst.add_argument("--limit", type=int, default=50)
+    lst.set_defaults(func=_run(tx_list))

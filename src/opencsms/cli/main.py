@@ -1,0 +1,131 @@
+"""`opencsms` command line: serve, simulate, command, token, station, tx."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+from opencsms.cli import admin, remote
+
+
+def run_async(coro: Coroutine[Any, Any, int]) -> int:
+    """Run on uvloop when it is installed (faster framing and scheduling), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from opencsms import runtime
+    from opencsms.settings import Settings
+
+    settings = Settings.from_env(
+        ocpp_port=args.ocpp_port,
+        http_port=args.http_port,
+        http_host=args.http_host,
+        database_url=args.database_url,
+        registration_policy=args.registration_policy,
+    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per connection or migration step drowns what matters.
+    for noisy in ("websockets.server", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    db_path = (
+        settings.database_url.split("///", 1)[-1] if settings.database_url.startswith("sqlite") else None
+    )
+    if db_path and os.path.dirname(db_path):
+        os.makedirs(os.path.dirname(db_path), exist_ok=True)
+    rt = await runtime.start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"opencsms is running: OCPP {rt.ocpp_url}/{{stationId}} (1.6, 2.0.1, 2.1)", flush=True)
+    print(f"  API and docs: {rt.http_url}/docs    health: {rt.http_url}/health", flush=True)
+    demo_task = None
+    if args.demo:
+        from opencsms.simulate import DEFAULT_ID_TAGS
+        from opencsms.simulate.fleet import FleetOptions, run_fleet
+
+        for tag in DEFAULT_ID_TAGS:  # so the demo's drivers are authorized
+            if await rt.domain.tokens.get(tag) is None:
+                await rt.domain.tokens.add(tag)
+
+        options = FleetOptions(
+            url=rt.ocpp_url,
+            stations=args.demo,
+            prefix="DEMO",
+            meter_interval=5.0,
+            session_seconds=60.0,
+            idle_seconds=10.0,
+            duration=0.0,
+            progress=False,
+            report_interval=0,
+        )
+        demo_task = asyncio.create_task(run_fleet(options))
+        print(f"  {args.demo} simulated stations (DEMO0000..) are charging. Watch them:", flush=True)
+        hints = [
+            "opencsms station list",
+            "opencsms tx list --active",
+            f"curl {rt.http_url}/api/v1/transactions",
+            "opencsms command remote-stop DEMO0000 --transaction <id from 'opencsms tx list --active'>",
+        ]
+        print("\n".join(f"    {hint}" for hint in hints), flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    await stop.wait()
+    if demo_task is not None:
+        demo_task.cancel()
+        await asyncio.gather(demo_task, return_exceptions=True)
+    await rt.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opencsms", description="Open-source Charging Station Management System"
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    serve = sub.add_parser("serve", help="run the CSMS (OCPP listener + HTTP API)")
+    serve.add_argument("--ocpp-port", type=int, default=None, help="OCPP WebSocket port (default 9000)")
+    serve.add_argument("--http-port", type=int, default=None, help="HTTP port (default 8000)")
+    serve.add_argument("--http-host", default=None, help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--database-url", default=None, help="SQLAlchemy URL (default SQLite in ./var)")
+    serve.add_argument("--registration-policy", choices=["accept", "pending", "reject"], default=None)
+    serve.add_argument("--demo", type=int, default=0, metavar="N", help="also run N simulated stations")
+    serve.set_defaults(func=lambda a: run_async(_serve(a)))
+
+    simulate = sub.add_parser("simulate", help="run simulated charging stations against a CSMS")
+    from opencsms.simulate.fleet import add_arguments, run_from_args
+
+    add_arguments(simulate)
+    simulate.set_defaults(func=lambda a: run_async(run_from_args(a)))
+
+    remote.add_parsers(sub)
+    admin.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

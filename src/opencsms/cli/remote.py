@@ -1,0 +1,117 @@
+"""CLI commands that talk to a running server over its HTTP port."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+import httpx
+
+from opencsms.cli.output import print_json
+
+#: CLI name -> (neutral command name, how to build its args from the parsed options)
+COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
+    "reset": ("reset", [("--type", {"dest": "kind", "choices": ["Soft", "Hard"], "default": "Soft"})]),
+    "remote-start": (
+        "remote_start",
+        [
+            ("--id-tag", {"dest": "id_token", "required": True}),
+            ("--connector", {"dest": "connector_id", "type": int}),
+        ],
+    ),
+    "remote-stop": (
+        "remote_stop",
+        [("--transaction", {"dest": "transaction_id", "type": int, "required": True})],
+    ),
+    "unlock-connector": (
+        "unlock_connector",
+        [("--connector", {"dest": "connector_id", "type": int, "default": 1})],
+    ),
+    "change-availability": (
+        "change_availability",
+        [
+            ("--connector", {"dest": "connector_id", "type": int, "default": 0}),
+            ("--inoperative", {"dest": "inoperative", "action": "store_true"}),
+        ],
+    ),
+    "change-configuration": (
+        "set_configuration",
+        [("--key", {"dest": "key", "required": True}), ("--value", {"dest": "value", "required": True})],
+    ),
+    "get-configuration": (
+        "get_configuration",
+        [("--key", {"dest": "keys", "action": "append", "default": []})],
+    ),
+    "clear-cache": ("clear_cache", []),
+    "trigger-message": (
+        "trigger_message",
+        [
+            ("--message", {"dest": "message", "required": True}),
+            ("--connector", {"dest": "connector_id", "type": int}),
+        ],
+    ),
+    "get-transaction-status": (
+        "get_transaction_status",
+        [("--transaction", {"dest": "transaction_id", "type": int})],
+    ),
+    "call": (
+        "call",
+        [
+            ("--action", {"dest": "action", "required": True}),
+            ("--payload", {"dest": "payload", "type": json.loads, "default": {}, "help": "JSON object"}),
+        ],
+    ),
+    "data-transfer": (
+        "data_transfer",
+        [
+            ("--vendor-id", {"dest": "vendor_id", "required": True}),
+            ("--message-id", {"dest": "message_id"}),
+            ("--data", {"dest": "data"}),
+        ],
+    ),
+}
+
+
+def server_url(args: argparse.Namespace) -> str:
+    if args.server:
+        return str(args.server).rstrip("/")
+    port = os.environ.get("OPENCSMS_HTTP_PORT", "8000")
+    return f"http://127.0.0.1:{port}"
+
+
+def _send(args: argparse.Namespace) -> int:
+    name, options = COMMAND_ARGS[args.command_name]
+    body: dict[str, Any] = {}
+    for _flag, spec in options:
+        dest = spec["dest"]
+        value = getattr(args, dest)
+        if dest == "inoperative":
+            body["operative"] = not value
+        elif value is not None:
+            body[dest] = value
+    url = f"{server_url(args)}/api/v1/stations/{args.station_id}/commands/{name}"
+    try:
+        response = httpx.post(url, json=body, params={"timeout": args.timeout}, timeout=args.timeout + 5)
+    except httpx.HTTPError as exc:
+        print(f"error: cannot reach opencsms at {server_url(args)}: {exc}")
+        return 2
+    data = response.json() if response.content else {}
+    print_json(data)
+    return 0 if response.is_success else 1
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    command = sub.add_parser("command", help="send a command to a connected station through a running server")
+    command.add_argument("--server", default=None, help="opencsms HTTP URL (default http://127.0.0.1:8000)")
+    command.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the station's answer"
+    )
+    actions = command.add_subparsers(dest="command_name", required=True)
+    for cli_name, (_name, options) in COMMAND_ARGS.items():
+        p = actions.add_parser(cli_name)
+        p.add_argument("station_id")
+        for flag, spec in options:
+            p.add_argument(flag, **spec)
+        p.set_defaults(func=_send)

@@ -1,0 +1,204 @@
+"""Version-neutral operator commands to a station.
+
+A command names what the operator wants ("reset softly", "remote start on EVSE 1 with token X");
+the station's session turns it into the OCPP call of the station's version (1.6
+RemoteStartTransaction, 2.0.1 RequestStartTransaction, ...). Commands travel over the bus as plain
+dicts (:func:`command_to_dict` / :func:`command_from_dict`) to the node that holds the socket.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    kind: Literal["Soft", "Hard"] = "Soft"
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeAvailability:
+    operative: bool
+    connector_id: int = 0
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetConfiguration:
+    """1.6 ChangeConfiguration; 2.0.1 SetVariables (key "Component.Variable" or a 1.6 key name)."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetConfiguration:
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClearCache:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DataTransfer:
+    vendor_id: str
+    message_id: str | None = None
+    data: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStart:
+    id_token: str
+    connector_id: int | None = None
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStop:
+    """Stop a transaction; ``transaction_id`` is opencsms's id (the 1.6 transactionId)."""
+
+    transaction_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockConnector:
+    connector_id: int = 1
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerMessage:
+    """Ask the station to send a message now (1.6 TriggerMessage, 2.0.1 F06)."""
+
+    message: str  # BootNotification, Heartbeat, StatusNotification, MeterValues, ...
+    connector_id: int | None = None
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetTransactionStatus:
+    """2.0.1 E14: are messages of this transaction (or any) still queued on the station?"""
+
+    transaction_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawCall:
+    """Any call of the station's OCPP version, payload as the spec gives it (validated before sending)."""
+
+    action: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+Command = (
+    Reset
+    | ChangeAvailability
+    | SetConfiguration
+    | GetConfiguration
+    | ClearCache
+    | DataTransfer
+    | RemoteStart
+    | RemoteStop
+    | UnlockConnector
+    | TriggerMessage
+    | GetTransactionStatus
+    | RawCall
+)
+
+COMMANDS: dict[str, type[Command]] = {
+    "reset": Reset,
+    "change_availability": ChangeAvailability,
+    "set_configuration": SetConfiguration,
+    "get_configuration": GetConfiguration,
+    "clear_cache": ClearCache,
+    "data_transfer": DataTransfer,
+    "remote_start": RemoteStart,
+    "remote_stop": RemoteStop,
+    "unlock_connector": UnlockConnector,
+    "trigger_message": TriggerMessage,
+    "get_transaction_status": GetTransactionStatus,
+    "call": RawCall,
+}
+_NAMES = {cls: name for name, cls in COMMANDS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The station's answer: its status field (when it has one) and the whole payload."""
+
+    action: str
+    status: str | None
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+class CommandError(Exception):
+    """A command could not be carried out."""
+
+
+class UnknownCommand(CommandError):
+    pass
+
+
+class InvalidCommand(CommandError):
+    """The command's arguments are wrong (e.g. the transaction does not exist)."""
+
+
+class StationOffline(CommandError):
+    pass
+
+
+class CommandTimeout(CommandError):
+    pass
+
+
+class CommandRejected(CommandError):
+    """The station answered with a CALLERROR (``code`` is its error code)."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+def command_name(command: Command) -> str:
+    return _NAMES[type(command)]
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    return {"command": command_name(command), "args": dataclasses.asdict(command)}
+
+
+def command_from_dict(data: dict[str, Any]) -> Command:
+    """Build a command from its dict form.
+
+    Raises:
+        UnknownCommand: no such command.
+        InvalidCommand: the arguments do not fit it.
+    """
+    cls = COMMANDS.get(str(data.get("command")))
+    if cls is None:
+        raise UnknownCommand(f"unknown command {data.get('command')!r}; known: {', '.join(COMMANDS)}")
+    args = dict(data.get("args") or {})
+    if "keys" in args and isinstance(args["keys"], list):
+        args["keys"] = tuple(args["keys"])
+    try:
+        return cls(**args)
+    except TypeError as exc:
+        raise InvalidCommand(f"{command_name_of(cls)}: {exc}") from None
+
+
+def command_name_of(cls: type[Command]) -> str:
+    return _NAMES[cls]
+
+
+class StationGateway(Protocol):
+    """Carries a command to the session of a station, wherever it runs (see ``bus``)."""
+
+    async def execute(self, station_id: str, command: Command, timeout: float) -> CommandResult:
+        """Raises StationOffline, CommandTimeout, CommandRejected or InvalidCommand."""
+        ...

@@ -1,0 +1,11 @@
+"""OCPP 1.6J handlers, CSMS side: one module per feature profile."""
+
+from __future__ import annotations
+
+from opencsms.handlers.context import Handler
+from opencsms.handlers.v16 import core
+
+#: action -> handler for every station-initiated 1.6 action this CSMS implements.
+HANDLERS: dict[str, Handler] = {**core.HANDLERS}
+
+__all__ = ["HANDLERS"]

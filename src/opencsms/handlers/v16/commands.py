@@ -1,0 +1,58 @@
+"""Version-neutral commands as OCPP 1.6 calls (Core profile, section 5)."""
+
+from __future__ import annotations
+
+from opencsms.domain import commands as c
+from opencsms.handlers.context import Payload, StationContext
+
+
+async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
+    """The 1.6 action and payload for ``command``.
+
+    Raises:
+        InvalidCommand: the command names a transaction this station does not have.
+        UnknownCommand: 1.6 has no such call.
+    """
+    match command:
+        case c.Reset(kind=kind):
+            return "Reset", {"type": kind}
+        case c.ChangeAvailability(operative=operative, connector_id=connector_id):
+            return "ChangeAvailability", {
+                "connectorId": connector_id,
+                "type": "Operative" if operative else "Inoperative",
+            }
+        case c.SetConfiguration(key=key, value=value):
+            return "ChangeConfiguration", {"key": key, "value": value}
+        case c.GetConfiguration(keys=keys):
+            return "GetConfiguration", ({"key": list(keys)} if keys else {})
+        case c.ClearCache():
+            return "ClearCache", {}
+        case c.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data):
+            payload: Payload = {"vendorId": vendor_id}
+            if message_id is not None:
+                payload["messageId"] = message_id
+            if data is not None:
+                payload["data"] = data
+            return "DataTransfer", payload
+        case c.RemoteStart(id_token=id_token, connector_id=connector_id, evse_id=evse_id):
+            payload = {"idTag": id_token}
+            connector = connector_id if connector_id is not None else evse_id
+            if connector is not None:
+                payload["connectorId"] = connector
+            return "RemoteStartTransaction", payload
+        case c.RemoteStop(transaction_id=transaction_id):
+            tx = await ctx.domain.transactions.get(transaction_id)
+            if tx is None or tx.station_id != ctx.station_id:
+                raise c.InvalidCommand(f"station {ctx.station_id} has no transaction {transaction_id}")
+            return "RemoteStopTransaction", {"transactionId": transaction_id}
+        case c.UnlockConnector(connector_id=connector_id):
+            return "UnlockConnector", {"connectorId": connector_id}
+        case c.TriggerMessage(message=message, connector_id=connector_id, evse_id=evse_id):
+            payload = {"requestedMessage": message}
+            connector = connector_id if connector_id is not None else evse_id
+            if connector is not None:
+                payload["connectorId"] = connector
+            return "TriggerMessage", payload
+        case c.RawCall(action=action, payload=raw):
+            return action, raw
+    raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 1.6 equivalent")

@@ -1,0 +1,149 @@
+"""Station sessions: ties a connection to the handlers of its version and to the domain.
+
+Also the local station gateway: a command for a station connected to this process goes straight
+to its session, which turns it into the call of the station's OCPP version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from opencsms.domain import commands as c
+from opencsms.domain.services import Domain
+from opencsms.handlers import v16, v201
+from opencsms.handlers.context import Handler, Payload, StationContext
+from opencsms.handlers.v16 import commands as v16_commands
+from opencsms.handlers.v201 import commands as v201_commands
+from opencsms.messages import get_validator
+from opencsms.ocppj import V16, V21, V201, Call
+from opencsms.ocppj.errors import NotImplementedCallError, OcppError
+from opencsms.transport.connection import (
+    CallErrorReceived,
+    CallTimeout,
+    ConnectionLost,
+    OcppConnection,
+    WebSocketLike,
+)
+
+log = logging.getLogger(__name__)
+
+# OCPP 2.1 is a superset of 2.0.1: its stations get the 2.0.1 handlers; 2.1-only actions come on top.
+HANDLERS: dict[str, dict[str, Handler]] = {V16: v16.HANDLERS, V201: v201.HANDLERS, V21: v201.HANDLERS}
+COMMAND_TRANSLATORS = {V16: v16_commands.to_call, V201: v201_commands.to_call, V21: v201_commands.to_call}
+
+
+@dataclass
+class SessionStats:
+    """Counters for /metrics and the benchmark."""
+
+    messages_in: int = 0
+    messages_out: int = 0
+    by_action: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Session:
+    context: StationContext
+    connection: OcppConnection
+    connected_at: float
+
+
+class SessionManager:
+    """Serves station sessions and carries commands to them (implements ``StationGateway``)."""
+
+    def __init__(
+        self,
+        domain: Domain,
+        *,
+        call_timeout: float = 30.0,
+        max_frame_bytes: int = 256 * 1024,
+    ) -> None:
+        self.domain = domain
+        self.call_timeout = call_timeout
+        self.max_frame_bytes = max_frame_bytes
+        self.sessions: dict[str, Session] = {}
+        self.stats = SessionStats()
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    async def admit(self, station_id: str) -> bool:
+        return await self.domain.stations.admit(station_id)
+
+    async def serve(self, station_id: str, version: str, websocket: WebSocketLike) -> None:
+        """Serve one station until its connection closes."""
+        ctx = StationContext(station_id, version, self.domain)
+        handlers = HANDLERS.get(version, {})
+
+        async def handle(call: Call) -> Payload:
+            self.stats.messages_in += 1
+            self.stats.by_action[call.action] = self.stats.by_action.get(call.action, 0) + 1
+            handler = handlers.get(call.action)
+            if handler is None:
+                raise NotImplementedCallError(f"{call.action} is not implemented for OCPP {version}")
+            return await handler(ctx, call.payload)
+
+        connection = OcppConnection(
+            websocket,
+            version,
+            handle,
+            validator=get_validator(version),
+            call_timeout=self.call_timeout,
+            max_frame_bytes=self.max_frame_bytes,
+            name=station_id,
+        )
+        previous = self.sessions.get(station_id)
+        session = Session(ctx, connection, time.monotonic())
+        self.sessions[station_id] = session
+        if previous is not None:
+            log.warning("%s connected again; closing its previous connection", station_id)
+            await previous.connection.close(1000, "replaced by a new connection")
+        await self.domain.stations.connected(station_id, version, ctx.clock())
+        log.info("%s connected (OCPP %s)", station_id, version)
+        try:
+            await connection.run()
+        finally:
+            if self.sessions.get(station_id) is session:
+                del self.sessions[station_id]
+                await self.domain.stations.disconnected(station_id, ctx.clock())
+            log.info("%s disconnected", station_id)
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    async def execute(
+        self, station_id: str, command: c.Command, timeout: float | None = None
+    ) -> c.CommandResult:
+        """Send ``command`` to a station connected to this process and return its answer.
+
+        Raises:
+            StationOffline, CommandTimeout, CommandRejected, InvalidCommand, UnknownCommand.
+        """
+        session = self.sessions.get(station_id)
+        if session is None:
+            raise c.StationOffline(f"station {station_id} is not connected")
+        translate = COMMAND_TRANSLATORS.get(session.context.version)
+        if translate is None:
+            raise c.UnknownCommand(f"no commands for OCPP {session.context.version} yet")
+        action, payload = await translate(session.context, command)
+        try:
+            response = await session.connection.call(action, payload, timeout or self.call_timeout)
+        except CallTimeout as exc:
+            raise c.CommandTimeout(f"{station_id} did not answer {action} in time") from exc
+        except ConnectionLost as exc:
+            raise c.StationOffline(f"{station_id} disconnected before answering {action}") from exc
+        except CallErrorReceived as exc:
+            raise c.CommandRejected(
+                exc.error.code_for(session.context.version), exc.error.description
+            ) from exc
+        except OcppError as exc:
+            raise c.InvalidCommand(f"{action} payload is invalid: {exc}") from exc
+        self.stats.messages_out += 1
+        status = response.get("status")
+        return c.CommandResult(action, status if isinstance(status, str) else None, response)
+
+    async def close_all(self) -> None:
+        await asyncio.gather(
+            *(s.connection.close(1001, "server shutting down") for s in self.sessions.values())
+        )

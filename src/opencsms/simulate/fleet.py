@@ -1,0 +1,284 @@
+"""Many simulated stations at once, for demos and load tests: ``opencsms simulate``.
+
+Stations are named ``f"{prefix}{i:04d}"`` and started at ``connect_rate`` per second, so a big
+fleet does not hit the CSMS with every handshake in the same instant. They speak OCPP 1.6, 2.0.1
+or 2.1, or (``mixed``) 1.6 and 2.0.1 in turn: SIM0000 1.6, SIM0001 2.0.1, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from opencsms.ocppj import V16, V21, V201
+from opencsms.simulate.progress import FleetDisplay, FleetSummary
+from opencsms.simulate.state import DEFAULT_ID_TAGS, DEFAULT_URL, StationConfig
+from opencsms.simulate.station16 import SimulatedStation16
+from opencsms.simulate.station201 import SimulatedStation201
+from opencsms.simulate.station_base import SimulatedStationBase
+from opencsms.transport.connection import Validator
+
+MIXED = "mixed"
+SIMULATED_VERSIONS = (V16, V201, V21, MIXED)
+
+
+class UnsupportedVersion(ValueError):
+    """The fleet cannot simulate stations of that OCPP version."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    """A fleet. Durations are seconds (fractions allowed); ``duration`` 0 runs until stopped."""
+
+    url: str = DEFAULT_URL
+    stations: int = 5
+    version: str = "1.6"  # or "2.0.1", "2.1", "mixed"
+    prefix: str = "SIM"
+    connectors: int = 2  # per 1.6 station; EVSEs (of one connector) per 2.x station
+    meter_interval: float = 10.0
+    session_seconds: float = 120.0
+    idle_seconds: float = 30.0
+    duration: float = 0.0
+    id_tags: tuple[str, ...] = DEFAULT_ID_TAGS
+    max_power_w: float = 22_000.0
+    unplug_seconds: float = 2.0
+    password: str | None = None
+    validate: bool = True  # check what is sent and received against the OCPP schemas
+    progress: bool | None = None  # live table; None: when the output is a terminal
+    report_interval: float = 5.0  # seconds between one-line summaries; 0: none (live: 0.5 s refresh)
+    connect_rate: float = 50.0  # stations started per second
+    seed: int | None = None
+
+
+def station_configs(options: FleetOptions) -> list[StationConfig]:
+    """One configuration per station of the fleet."""
+    return [
+        StationConfig(
+            station_id=f"{options.prefix}{i:04d}",
+            url=options.url,
+            connectors=options.connectors,
+            evses=options.connectors,
+            id_tags=options.id_tags,
+            max_power_w=options.max_power_w,
+            password=options.password,
+            meter_interval=options.meter_interval,
+            session_seconds=options.session_seconds,
+            idle_seconds=options.idle_seconds,
+            unplug_seconds=options.unplug_seconds,
+            seed=None if options.seed is None else options.seed + i,
+        )
+        for i in range(options.stations)
+    ]
+
+
+def station_version(options: FleetOptions, index: int) -> str:
+    """The OCPP version of station ``index``."""
+    if options.version == MIXED:
+        return V16 if index % 2 == 0 else V201
+    return options.version
+
+
+def build_station(config: StationConfig, version: str, validator: Validator | None) -> SimulatedStationBase:
+    """A station of ``version`` (1.6, 2.0.1 or 2.1)."""
+    if version == V16:
+        return SimulatedStation16(config, validator=validator)
+    return SimulatedStation201(config, validator=validator, version=version)
+
+
+def _validator(options: FleetOptions, version: str) -> Validator | None:
+    if not options.validate:
+        return None
+    from opencsms.messages import get_validator
+
+    return get_validator(version)
+
+
+async def run_fleet(
+    options: FleetOptions, *, stop: asyncio.Event | None = None, out: TextIO | None = None
+) -> FleetSummary:
+    """Run the fleet until ``duration`` has passed, ``stop`` is set or the task is cancelled; every
+    station is disconnected and every task ended on the way out. Returns the summary taken just
+    before the stations stop (so connected/booted/charging are meaningful).
+
+    Raises:
+        UnsupportedVersion: ``options.version`` is not one the simulator speaks.
+        ValueError: fewer than one station or connector.
+    """
+    if options.version not in SIMULATED_VERSIONS:
+        supported = ", ".join(SIMULATED_VERSIONS)
+        raise UnsupportedVersion(
+            f"no OCPP {options.version!r} stations to simulate; choose one of {supported}"
+        )
+    if options.stations < 1:
+        raise ValueError("a fleet needs at least one station")
+    stations: list[SimulatedStationBase] = []
+    for index, config in enumerate(station_configs(options)):
+        version = station_version(options, index)
+        stations.append(build_station(config, version, _validator(options, version)))
+    out = out or sys.stdout
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    def snapshot() -> FleetSummary:
+        return FleetSummary.of(stations, loop.time() - started)
+
+    live = out.isatty() if options.progress is None else options.progress
+    display = FleetDisplay(
+        snapshot,
+        stations,
+        live=live,
+        interval=0.5 if live else options.report_interval,
+        out=out,
+        title=f"opencsms simulate -> {options.url}",
+    )
+    runs: list[asyncio.Task[None]] = []
+
+    async def start_stations() -> None:
+        for station in stations:
+            runs.append(asyncio.create_task(station.run(), name=f"{station.station_id} run"))
+            if options.connect_rate > 0:
+                await asyncio.sleep(1.0 / options.connect_rate)
+
+    starter = asyncio.create_task(start_stations(), name="fleet starter")
+    showing = asyncio.create_task(display.run(), name="fleet display")
+    stop = stop or asyncio.Event()
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), options.duration or None)
+        return snapshot()
+    finally:
+        for task in (starter, showing, *runs):
+            task.cancel()
+        await asyncio.gather(starter, showing, *runs, return_exceptions=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``opencsms simulate``."""
+    parser.add_argument(
+        "--url",
+        default=DEFAULT_URL,
+        help=f"CSMS OCPP endpoint, without the station id (default {DEFAULT_URL})",
+    )
+    parser.add_argument("--stations", type=int, default=5, metavar="N", help="number of stations (default 5)")
+    parser.add_argument(
+        "--version",
+        default="1.6",
+        help="OCPP version: 1.6, 2.0.1, 2.1, or mixed (1.6 and 2.0.1 stations in turn); default 1.6",
+    )
+    parser.add_argument(
+        "--prefix", default="SIM", help="station ids are PREFIX0000, PREFIX0001, ... (default SIM)"
+    )
+    parser.add_argument(
+        "--connectors",
+        type=int,
+        default=2,
+        help="connectors per 1.6 station, EVSEs (of one connector) per 2.x station (default 2)",
+    )
+    parser.add_argument(
+        "--meter-interval",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds between MeterValues (default 10)",
+    )
+    parser.add_argument(
+        "--session-seconds",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="mean charging session length (default 120)",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="mean idle gap between sessions (default 30)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="stop after S seconds (default 0: until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--id-tag", action="append", dest="id_tags", metavar="TAG",
+        help=f"id tag the drivers present; repeat for several (default {', '.join(DEFAULT_ID_TAGS)})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-power-kw",
+        type=float,
+        default=22.0,
+        metavar="KW",
+        help="maximum power per connector (default 22)",
+    )
+    parser.add_argument("--password", default=None, help="HTTP Basic auth password (security profile 1)")
+    parser.add_argument(
+        "--no-validate", action="store_true", help="do not check messages against the OCPP schemas"
+    )
+    parser.add_argument(
+        "--connect-rate",
+        type=float,
+        default=50.0,
+        metavar="N",
+        help="stations started per second (default 50)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable runs")
+
+
+def options_from_args(args: argparse.Namespace) -> FleetOptions:
+    """The fleet the parsed ``opencsms simulate`` arguments describe."""
+    return FleetOptions(
+        url=args.url,
+        stations=args.stations,
+        version=args.version,
+        prefix=args.prefix,
+        connectors=args.connectors,
+        meter_interval=args.meter_interval,
+        session_seconds=args.session_seconds,
+        idle_seconds=args.idle_seconds,
+        duration=args.duration,
+        id_tags=tuple(args.id_tags) if args.id_tags else DEFAULT_ID_TAGS,
+        max_power_w=args.max_power_kw * 1000.0,
+        password=args.password,
+        validate=not args.no_validate,
+        connect_rate=args.connect_rate,
+        seed=args.seed,
+    )
+
+
+async def run_from_args(args: argparse.Namespace) -> int:
+    """Run ``opencsms simulate``; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+
+    Returns the exit code: 0; 1 when no station was ever accepted by the CSMS; 2 for options the
+    simulator cannot honour (such as an unsupported OCPP version).
+    """
+    options = options_from_args(args)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            continue
+        handled.append(sig)
+    try:
+        summary = await run_fleet(options, stop=stop)
+    except ValueError as exc:  # UnsupportedVersion included
+        print(f"opencsms simulate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+    print(f"simulation ended: {summary.line()}", flush=True)
+    if summary.boots_accepted == 0:
+        print("opencsms simulate: no station was accepted by the CSMS", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,151 @@
+"""The :class:`Store`: one database, migrated on open, written through group commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from opencsms.store import migrate
+from opencsms.store.engine import (
+    DEFAULT_URL,
+    SqliteSynchronous,
+    create_engine,
+    create_sqlite_writer_engine,
+    resolve_url,
+)
+from opencsms.store.errors import StoreClosedError
+from opencsms.store.group_commit import GroupCommitStats, GroupCommitWriter, TransactionRunner, WriteJob
+from opencsms.store.transaction_runners import AsyncEngineRunner, ThreadRunner
+
+T = TypeVar("T")
+ReadJob = Callable[[Connection], T]
+
+
+class Store:
+    """Access to the database: durable writes through group commit, reads straight through.
+
+    Create it with :meth:`open`; close it with :meth:`close` (or ``async with``).
+    """
+
+    def __init__(self, engine: AsyncEngine, writer: GroupCommitWriter) -> None:
+        """Use :meth:`open`; this only wires already-built parts together."""
+        self._engine = engine
+        self._writer = writer
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        migrate_to_head: bool = True,
+        sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL,
+        max_batch: int = 500,
+        batch_window: float = 0.0,
+    ) -> Store:
+        """Connect to ``url``, migrate the schema to head and start the writer.
+
+        ``url`` is ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``; a bare
+        ``sqlite:`` or ``postgresql:`` scheme gets the async driver. A SQLite file's folder is
+        created. See :class:`~opencsms.store.group_commit.GroupCommitWriter` for the batch
+        settings.
+
+        Raises:
+            ValueError: the URL is unsupported (in-memory SQLite, another backend).
+            OSError: the SQLite folder cannot be created.
+            sqlalchemy.exc.SQLAlchemyError: the database is unreachable or a migration failed.
+        """
+        resolved = resolve_url(url)
+        engine = create_engine(resolved, sqlite_synchronous=sqlite_synchronous)
+        try:
+            if migrate_to_head:
+                await migrate.upgrade(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        runner: TransactionRunner
+        if engine.dialect.name == "sqlite":
+            runner = ThreadRunner(
+                create_sqlite_writer_engine(resolved, sqlite_synchronous=sqlite_synchronous)
+            )
+        else:
+            runner = AsyncEngineRunner(engine)
+        writer = GroupCommitWriter(runner, max_batch=max_batch, batch_window=batch_window)
+        writer.start()
+        return cls(engine, writer)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy engine, for tools (benchmarks, admin commands) that need it."""
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    @property
+    def write_stats(self) -> GroupCommitStats:
+        """Group-commit counters since open."""
+        return self._writer.stats
+
+    async def write(self, job: WriteJob[T]) -> T:
+        """Run ``job`` in a write transaction; return its result once it is committed.
+
+        The job may share its transaction with other callers' jobs and may run twice (see
+        :mod:`opencsms.store.group_commit`).
+
+        Raises:
+            StoreClosedError: the store is closed.
+            Exception: whatever the job (or the database, at commit) raised; nothing of this
+                job is written then.
+        """
+        return await self._writer.submit(job)
+
+    def write_behind(self, job: WriteJob[T]) -> asyncio.Future[T]:
+        """Queue ``job`` without waiting; for data that may be lost on a crash (last seen).
+
+        :meth:`close` still commits it. The caller should watch the future for failures.
+
+        Raises:
+            StoreClosedError: the store is closed.
+        """
+        return self._writer.submit(job)
+
+    async def read(self, job: ReadJob[T]) -> T:
+        """Run ``job`` on a pooled connection and return its result.
+
+        Raises:
+            StoreClosedError: the store is closed.
+            sqlalchemy.exc.SQLAlchemyError: the query failed.
+        """
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+        async with self._engine.connect() as connection:
+            return await connection.run_sync(job)
+
+    async def close(self) -> None:
+        """Commit queued writes, stop the writer and close every connection. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._writer.close()
+        finally:
+            await self._engine.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,76 @@
+"""Rows of ``meter_values``: every sampled value, verbatim, with or without a known transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Row
+
+from opencsms.store.schema import meter_values
+
+# Every column a caller gives for each row (the insert is one executemany, so all rows need
+# the same keys).
+COLUMNS = (
+    "transaction_id",
+    "transaction_ref",
+    "station_id",
+    "evse_id",
+    "connector_id",
+    "timestamp",
+    "measurand",
+    "phase",
+    "unit",
+    "context",
+    "location",
+    "format",
+    "value",
+    "value_num",
+    "signed_data",
+)
+
+_INSERT = meter_values.insert()
+_LINK = (
+    update(meter_values)
+    .where(
+        meter_values.c.station_id == bindparam("station"),
+        meter_values.c.transaction_ref == bindparam("ref"),
+        meter_values.c.transaction_id.is_(None),
+    )
+    .values(transaction_id=bindparam("tid"))
+)
+_OF_TRANSACTION = (
+    select(meter_values)
+    .where(meter_values.c.transaction_id == bindparam("tid"))
+    .order_by(meter_values.c.timestamp, meter_values.c.id)
+)
+
+_LATEST_OF_STATION = (
+    select(meter_values)
+    .where(meter_values.c.station_id == bindparam("station"))
+    .order_by(meter_values.c.timestamp.desc(), meter_values.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def insert_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows (each with exactly :data:`COLUMNS`) in one executemany."""
+    if rows:
+        connection.execute(_INSERT, list(rows))
+
+
+def link(connection: Connection, station_id: str, transaction_ref: str, transaction_id: int) -> int:
+    """Attach samples that named ``transaction_ref`` before it was known; return how many."""
+    params = {"station": station_id, "ref": transaction_ref, "tid": transaction_id}
+    return connection.execute(_LINK, params).rowcount
+
+
+def of_transaction(connection: Connection, transaction_id: int) -> Sequence[Row[Any]]:
+    """The transaction's samples in time order (arrival order within one timestamp)."""
+    return connection.execute(_OF_TRANSACTION, {"tid": transaction_id}).all()
+
+
+def latest_of_station(connection: Connection, station_id: str, limit: int) -> Sequence[Row[Any]]:
+    """The station's ``limit`` latest samples (any transaction or none), newest first."""
+    return connection.execute(_LATEST_OF_STATION, {"station": station_id, "limit": limit}).all()

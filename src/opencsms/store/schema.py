@@ -1,0 +1,179 @@
+"""The tables, as SQLAlchemy Core metadata.
+
+This is the shape the code expects; ``migrations/versions`` is how a database gets there, and
+a test checks that the two agree. Strings a station sends have no length limit here: the
+message layer validates lengths, and a storage error must never be why billing data is lost.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+)
+
+from opencsms.store.column_types import BigIntegerId, UtcDateTime
+
+STATION_ID_MAX = 48
+
+# Deterministic constraint names, so later migrations can name what they alter on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", String(STATION_ID_MAX), primary_key=True),
+    Column("registration_status", String(16), nullable=False),
+    Column("vendor", String),
+    Column("model", String),
+    Column("serial_number", String),
+    Column("firmware_version", String),
+    Column("iccid", String),
+    Column("imsi", String),
+    Column("meter_type", String),
+    Column("meter_serial", String),
+    Column("boot_reason", String),
+    Column("ocpp_version", String(8)),
+    Column("connected", Boolean, nullable=False, server_default=false()),
+    Column("last_seen", UtcDateTime),
+    Column("last_boot", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("station_id", ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True),
+    # OCPP 1.6 has no EVSE level; its connectors live under EVSE 0.
+    Column("evse_id", Integer, primary_key=True),
+    Column("connector_id", Integer, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("error_code", String),
+    Column("info", String),
+    Column("vendor_error_code", String),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+connector_status_history = Table(
+    "connector_status_history",
+    metadata,
+    Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    Column("station_id", String(STATION_ID_MAX), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("connector_id", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("error_code", String),
+    Column("info", String),
+    Column("vendor_error_code", String),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index(None, "station_id", "connector_id", "id"),
+)
+
+id_tokens = Table(
+    "id_tokens",
+    metadata,
+    Column("id_token", String, primary_key=True),
+    Column("token_type", String),
+    Column("status", String(16), nullable=False),
+    Column("expiry_date", UtcDateTime),
+    # OCPP 1.6 parentIdTag, OCPP 2.0.1 groupIdToken.
+    Column("parent_id_token", String),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    # This id is the OCPP 1.6 transactionId, so it must never be handed out twice.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("station_id", ForeignKey("stations.id"), nullable=False),
+    # OCPP 2.0.1 transactionId (chosen by the station); str(id) for OCPP 1.6.
+    Column("transaction_ref", String, nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("id_token", String),
+    Column("token_type", String),
+    # Fingerprint of an OCPP 1.6 StartTransaction, so a retried one gets the same id.
+    Column("start_key", String(64), unique=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("stopped_at", UtcDateTime),
+    Column("meter_start_wh", Float),
+    Column("meter_stop_wh", Float),
+    Column("stop_reason", String),
+    Column("stop_id_token", String),
+    Column("status", String(8), nullable=False),
+    Column("reservation_id", Integer),
+    Column("remote_start_id", Integer),
+    Column("charging_state", String),
+    Column("last_seq_no", Integer),
+    Column("offline", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("station_id", "transaction_ref"),
+    Index(None, "station_id", "status"),
+    Index(None, "id_token"),
+    sqlite_autoincrement=True,
+)
+
+meter_values = Table(
+    "meter_values",
+    metadata,
+    Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    Column("transaction_id", ForeignKey("transactions.id")),
+    # The transaction as the station named it, kept even when no such transaction is known.
+    Column("transaction_ref", String),
+    Column("station_id", String(STATION_ID_MAX), nullable=False),
+    Column("evse_id", Integer),
+    Column("connector_id", Integer),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("measurand", String, nullable=False),
+    Column("phase", String),
+    Column("unit", String),
+    Column("context", String),
+    Column("location", String),
+    Column("format", String),
+    Column("value", String, nullable=False),
+    Column("value_num", Float),
+    Column("signed_data", String),
+    Index(None, "transaction_id", "timestamp"),
+    Index(None, "station_id", "transaction_ref"),
+    Index(None, "station_id", "timestamp"),
+)
+
+orphan_stops = Table(
+    "orphan_stops",
+    metadata,
+    Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    Column("station_id", String(STATION_ID_MAX), nullable=False),
+    Column("transaction_ref", String, nullable=False),
+    # Fingerprint of the stop message, so a retried one is recorded once.
+    Column("stop_key", String(64), nullable=False, unique=True),
+    Column("stopped_at", UtcDateTime, nullable=False),
+    Column("meter_stop_wh", Float),
+    Column("reason", String),
+    Column("id_token", String),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    # Set when the transaction turns up later (an OCPP 2.0.1 event that overtook its start).
+    Column("resolved_transaction_id", ForeignKey("transactions.id")),
+    Index(None, "station_id", "transaction_ref"),
+)

@@ -1,0 +1,121 @@
+"""Rows of ``stations``: functions of a ``Connection`` for use inside store jobs.
+
+Statements are built once at import (values bound at execution) so SQLAlchemy neither
+rebuilds nor recompiles them on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Row
+
+from opencsms.store.schema import stations
+from opencsms.store.upsert import upsert_statement
+
+# The columns a BootNotification may set.
+BOOT_COLUMNS = (
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial",
+    "boot_reason",
+)
+
+_BY_ID = select(stations).where(stations.c.id == bindparam("station_id"))
+_REGISTRATION = select(stations.c.registration_status).where(stations.c.id == bindparam("station_id"))
+_ALL = select(stations).order_by(stations.c.id)
+_TOUCH = update(stations).where(stations.c.id == bindparam("station_id")).values(last_seen=bindparam("seen"))
+
+
+def ensure(connection: Connection, station_id: str, *, registration_status: str, now: datetime) -> None:
+    """Insert a bare row for ``station_id`` unless it exists (rows naming a station need one)."""
+    statement = upsert_statement(connection, stations, keys=("id",), update=())
+    connection.execute(
+        statement, {"id": station_id, "registration_status": registration_status, "created_at": now}
+    )
+
+
+def record_boot(
+    connection: Connection,
+    station_id: str,
+    boot: Mapping[str, str | None],
+    *,
+    registration_status: str,
+    now: datetime,
+) -> str:
+    """Store a boot (``boot`` maps :data:`BOOT_COLUMNS`); return the registration status.
+
+    ``registration_status`` applies only to a station seen for the first time; a known station
+    keeps the one it has.
+    """
+    statement = upsert_statement(
+        connection,
+        stations,
+        keys=("id",),
+        update=(*BOOT_COLUMNS, "last_boot", "last_seen"),
+        returning=("registration_status",),
+    )
+    values: dict[str, Any] = {column: boot.get(column) for column in BOOT_COLUMNS}
+    values |= {"id": station_id, "registration_status": registration_status, "created_at": now}
+    values |= {"last_boot": now, "last_seen": now}
+    status: str = connection.execute(statement, values).scalar_one()
+    return status
+
+
+def set_registration(
+    connection: Connection, station_id: str, registration_status: str, now: datetime
+) -> None:
+    """Set the registration status, creating the station row when it is new."""
+    statement = upsert_statement(connection, stations, keys=("id",), update=("registration_status",))
+    connection.execute(
+        statement, {"id": station_id, "registration_status": registration_status, "created_at": now}
+    )
+
+
+def set_connected(
+    connection: Connection,
+    station_id: str,
+    *,
+    connected: bool,
+    ocpp_version: str | None,
+    registration_status: str,
+    now: datetime,
+) -> None:
+    """Record a connect (with its version) or a disconnect; a station first seen gets
+    ``registration_status``."""
+    changes: dict[str, Any] = {"connected": connected, "last_seen": now}
+    if ocpp_version is not None:
+        changes["ocpp_version"] = ocpp_version
+    statement = upsert_statement(connection, stations, keys=("id",), update=tuple(changes))
+    values = {"id": station_id, "registration_status": registration_status, "created_at": now, **changes}
+    connection.execute(statement, values)
+
+
+def touch(connection: Connection, last_seen: Mapping[str, datetime]) -> None:
+    """Set ``last_seen`` of many stations in one executemany; unknown ids are skipped."""
+    if last_seen:
+        connection.execute(_TOUCH, [{"station_id": key, "seen": seen} for key, seen in last_seen.items()])
+
+
+def get(connection: Connection, station_id: str) -> Row[Any] | None:
+    """The station's row, or None."""
+    return connection.execute(_BY_ID, {"station_id": station_id}).first()
+
+
+def registration_status(connection: Connection, station_id: str) -> str | None:
+    """The station's registration status, or None when it is unknown."""
+    status: str | None = connection.execute(_REGISTRATION, {"station_id": station_id}).scalar_one_or_none()
+    return status
+
+
+def list_all(connection: Connection) -> Sequence[Row[Any]]:
+    """Every station's row, by id."""
+    return connection.execute(_ALL).all()

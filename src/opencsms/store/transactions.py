@@ -1,0 +1,175 @@
+"""Rows of ``transactions``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.engine import Connection, Row
+
+from opencsms.store.schema import transactions
+
+ACTIVE = "active"
+ENDED = "ended"
+
+_tx = transactions
+_INSERT = _tx.insert().returning(_tx.c.id)
+_SET_REF = update(_tx).where(_tx.c.id == bindparam("tid")).values(transaction_ref=bindparam("ref"))
+_END = (
+    update(_tx)
+    .where(_tx.c.id == bindparam("tid"), _tx.c.status == ACTIVE)
+    .values(
+        status=ENDED,
+        stopped_at=bindparam("at"),
+        meter_stop_wh=bindparam("meter_stop"),
+        stop_reason=bindparam("reason"),
+        stop_id_token=bindparam("token"),
+        updated_at=bindparam("now"),
+    )
+)
+# What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the latest charging
+# state and seqNo; a token, EVSE or reservation only where none is known yet.
+_PROGRESS = (
+    update(_tx)
+    .where(_tx.c.id == bindparam("tid"))
+    .values(
+        last_seq_no=bindparam("seq_no"),
+        charging_state=func.coalesce(bindparam("state"), _tx.c.charging_state),
+        id_token=func.coalesce(_tx.c.id_token, bindparam("token")),
+        token_type=func.coalesce(_tx.c.token_type, bindparam("type")),
+        evse_id=func.coalesce(_tx.c.evse_id, bindparam("evse")),
+        connector_id=func.coalesce(_tx.c.connector_id, bindparam("connector")),
+        remote_start_id=func.coalesce(_tx.c.remote_start_id, bindparam("remote_start")),
+        reservation_id=func.coalesce(_tx.c.reservation_id, bindparam("reservation")),
+        offline=or_(_tx.c.offline, bindparam("was_offline")),
+        updated_at=bindparam("now"),
+    )
+)
+_BY_ID = select(_tx).where(_tx.c.id == bindparam("tid"))
+_OF_STATION_BY_ID = select(_tx).where(
+    _tx.c.station_id == bindparam("station_id"), _tx.c.id == bindparam("tid")
+)
+_OF_STATION_BY_REF = select(_tx).where(
+    _tx.c.station_id == bindparam("station_id"), _tx.c.transaction_ref == bindparam("ref")
+)
+_BY_START_KEY = select(_tx).where(_tx.c.start_key == bindparam("key"))
+
+
+def insert(connection: Connection, values: Mapping[str, Any]) -> int:
+    """Insert a transaction row (``status`` defaults to active); return its id.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError: the ``(station_id, transaction_ref)`` or ``start_key``
+            is taken (by another node: callers look these up first) or the station row is missing.
+    """
+    transaction_id: int = connection.execute(_INSERT, {"status": ACTIVE, **values}).scalar_one()
+    return transaction_id
+
+
+def set_ref(connection: Connection, transaction_id: int, transaction_ref: str) -> None:
+    """Set the station-facing reference (OCPP 1.6 uses the id, known only after the insert)."""
+    connection.execute(_SET_REF, {"tid": transaction_id, "ref": transaction_ref})
+
+
+def end(
+    connection: Connection,
+    transaction_id: int,
+    *,
+    stopped_at: datetime,
+    meter_stop_wh: float | None,
+    stop_reason: str | None,
+    stop_id_token: str | None,
+    now: datetime,
+) -> bool:
+    """Mark an active transaction ended; return False when it was already ended."""
+    params = {
+        "tid": transaction_id,
+        "at": stopped_at,
+        "meter_stop": meter_stop_wh,
+        "reason": stop_reason,
+        "token": stop_id_token,
+        "now": now,
+    }
+    return connection.execute(_END, params).rowcount == 1
+
+
+def record_progress(
+    connection: Connection,
+    transaction_id: int,
+    *,
+    seq_no: int,
+    charging_state: str | None,
+    id_token: str | None,
+    token_type: str | None,
+    evse_id: int | None,
+    connector_id: int | None,
+    remote_start_id: int | None,
+    reservation_id: int | None,
+    offline: bool,
+    now: datetime,
+) -> None:
+    """Apply what an OCPP 2.0.1 TransactionEvent tells about a known transaction.
+
+    The seqNo and a given charging state replace the stored ones; token, EVSE, connector,
+    remote start and reservation fill only what is still unknown; ``offline`` sticks once set.
+    """
+    params = {
+        "tid": transaction_id,
+        "seq_no": seq_no,
+        "state": charging_state,
+        "token": id_token,
+        "type": token_type,
+        "evse": evse_id,
+        "connector": connector_id,
+        "remote_start": remote_start_id,
+        "reservation": reservation_id,
+        "was_offline": offline,
+        "now": now,
+    }
+    connection.execute(_PROGRESS, params)
+
+
+def get(connection: Connection, transaction_id: int) -> Row[Any] | None:
+    """The transaction's row, or None."""
+    return connection.execute(_BY_ID, {"tid": transaction_id}).first()
+
+
+def find(
+    connection: Connection,
+    station_id: str,
+    *,
+    transaction_id: int | None = None,
+    transaction_ref: str | None = None,
+) -> Row[Any] | None:
+    """The station's transaction with this id (preferred) or reference, or None.
+
+    A transaction of another station is not found: a station can only address its own.
+    """
+    if transaction_id is not None:
+        return connection.execute(
+            _OF_STATION_BY_ID, {"station_id": station_id, "tid": transaction_id}
+        ).first()
+    if transaction_ref is not None:
+        return connection.execute(
+            _OF_STATION_BY_REF, {"station_id": station_id, "ref": transaction_ref}
+        ).first()
+    return None
+
+
+def find_by_start_key(connection: Connection, start_key: str) -> Row[Any] | None:
+    """The transaction an identical OCPP 1.6 StartTransaction created, or None."""
+    return connection.execute(_BY_START_KEY, {"key": start_key}).first()
+
+
+def list_recent(
+    connection: Connection, *, station_id: str | None, active: bool | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Up to ``limit`` transactions, newest first, optionally of one station / by activity."""
+    query = select(_tx)
+    if station_id is not None:
+        query = query.where(_tx.c.station_id == station_id)
+    if active is not None:
+        query = query.where(_tx.c.status == (ACTIVE if active else ENDED))
+    return connection.execute(query.order_by(_tx.c.id.desc()).limit(limit)).all()

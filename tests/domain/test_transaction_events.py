@@ -1,0 +1,151 @@
+"""OCPP 2.0.1 TransactionEvent: created by whichever event comes first, resends recognised."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from opencsms.domain import (
+    AuthorizationStatus,
+    Domain,
+    DomainEvent,
+    MeterSample,
+    SampledValue,
+    TransactionEvent,
+    TransactionStatus,
+)
+from opencsms.store import Store
+from opencsms.store.schema import transactions
+from tests.domain.conftest import NOW
+
+
+def event(event_type: str, seq_no: int, **changes: Any) -> TransactionEvent:
+    fields: dict[str, Any] = {
+        "station_id": "CP1",
+        "transaction_ref": "tx-1",
+        "event_type": event_type,
+        "seq_no": seq_no,
+        "timestamp": NOW + timedelta(minutes=seq_no),
+        "trigger_reason": "Authorized",
+    }
+    return TransactionEvent(**(fields | changes))
+
+
+def energy(wh: str, minute: int) -> tuple[MeterSample, ...]:
+    return (MeterSample(NOW + timedelta(minutes=minute), (SampledValue(wh, unit="Wh"),)),)
+
+
+async def test_a_started_event_creates_the_transaction(domain: Domain) -> None:
+    await domain.tokens.add("TAG")
+    result = await domain.transactions.transaction_event(
+        event(
+            "Started",
+            0,
+            evse_id=1,
+            connector_id=1,
+            id_token="TAG",
+            token_type="ISO14443",
+            charging_state="EVConnected",
+            remote_start_id=12,
+            energy_wh=100.0,
+            samples=energy("100", 0),
+        )
+    )
+    assert result.id_token_info is not None and result.id_token_info.status is AuthorizationStatus.ACCEPTED
+    transaction = await domain.transactions.find("CP1", "tx-1")
+    assert transaction is not None and transaction.id == result.transaction_id
+    assert (transaction.evse_id, transaction.connector_id, transaction.id_token, transaction.token_type) == (
+        1,
+        1,
+        "TAG",
+        "ISO14443",
+    )
+    assert (transaction.started_at, transaction.meter_start_wh, transaction.status) == (NOW, 100.0, "active")
+    assert [value.value for _, value in await domain.transactions.meter_values_of(result.transaction_id)] == [
+        "100"
+    ]
+
+
+async def test_an_event_without_a_token_has_no_token_info(domain: Domain) -> None:
+    result = await domain.transactions.transaction_event(event("Started", 0, trigger_reason="CablePluggedIn"))
+    assert result.id_token_info is None
+
+
+async def test_updates_add_the_late_token_the_charging_state_and_samples(
+    domain: Domain, store: Store
+) -> None:
+    started = await domain.transactions.transaction_event(event("Started", 0, evse_id=1, connector_id=1))
+    updated = await domain.transactions.transaction_event(
+        event("Updated", 1, id_token="LATE", charging_state="Charging", samples=energy("250", 1))
+    )
+    assert updated.transaction_id == started.transaction_id
+    assert updated.id_token_info is not None and updated.id_token_info.status is AuthorizationStatus.INVALID
+    await domain.transactions.transaction_event(event("Updated", 2, id_token="OTHER", offline=True))
+    await domain.transactions.transaction_event(event("Updated", 3, charging_state="SuspendedEV"))
+    row = await store.read(lambda connection: connection.execute(select(transactions)).one())
+    assert (row.id_token, row.charging_state, row.last_seq_no, row.offline) == (
+        "LATE",
+        "SuspendedEV",
+        3,
+        True,
+    )
+    stored = await domain.transactions.meter_values_of(started.transaction_id)
+    assert [value.value for _, value in stored] == ["250"]
+
+
+async def test_a_resent_event_changes_nothing_and_gets_the_same_answer(
+    domain: Domain, events: list[DomainEvent]
+) -> None:
+    await domain.tokens.add("TAG")
+    first = await domain.transactions.transaction_event(
+        event("Started", 0, id_token="TAG", samples=energy("1", 0))
+    )
+    again = await domain.transactions.transaction_event(
+        event("Started", 0, id_token="TAG", samples=energy("1", 0))
+    )
+    assert first == again
+    assert len(await domain.transactions.meter_values_of(first.transaction_id)) == 1
+    assert [e.kind for e in events] == ["transaction.started", "transaction.meter"]
+
+
+async def test_an_ended_event_ends_the_transaction(domain: Domain, events: list[DomainEvent]) -> None:
+    started = await domain.transactions.transaction_event(event("Started", 0, energy_wh=100.0))
+    await domain.transactions.transaction_event(
+        event("Ended", 1, stopped_reason="EVDisconnected", energy_wh=5100.0, samples=energy("5100", 1))
+    )
+    transaction = await domain.transactions.get(started.transaction_id)
+    assert transaction is not None
+    assert (
+        transaction.status,
+        transaction.meter_stop_wh,
+        transaction.stop_reason,
+        transaction.stopped_at,
+    ) == (
+        TransactionStatus.ENDED,
+        5100.0,
+        "EVDisconnected",
+        NOW + timedelta(minutes=1),
+    )
+    assert [e.kind for e in events] == ["transaction.started", "transaction.meter", "transaction.ended"]
+
+
+async def test_the_first_event_seen_creates_the_transaction_whatever_its_type(domain: Domain) -> None:
+    updated = await domain.transactions.transaction_event(
+        event("Updated", 4, evse_id=2, charging_state="Charging")
+    )
+    ended = await domain.transactions.transaction_event(
+        event("Ended", 1, transaction_ref="tx-2", energy_wh=900.0, stopped_reason="Local")
+    )
+    first = await domain.transactions.get(updated.transaction_id)
+    only_end = await domain.transactions.get(ended.transaction_id)
+    assert first is not None and only_end is not None
+    assert (first.status, first.evse_id, first.meter_start_wh) == ("active", 2, None)
+    assert (only_end.status, only_end.meter_start_wh, only_end.meter_stop_wh) == ("ended", None, 900.0)
+
+
+async def test_meter_values_sent_before_the_first_event_are_claimed_by_it(domain: Domain) -> None:
+    await domain.transactions.meter_values("CP1", energy("7", 0), evse_id=1, transaction_ref="tx-1")
+    started = await domain.transactions.transaction_event(event("Started", 0))
+    assert len(await domain.transactions.meter_values_of(started.transaction_id)) == 1

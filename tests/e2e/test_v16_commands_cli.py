@@ -1,0 +1,149 @@
+"""OCPP 1.6 Core commands from the CLI, through the HTTP command endpoint, to a simulated station."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from opencsms.cli.main import main as cli_main
+from opencsms.runtime import Runtime
+from opencsms.simulate import SimulatedStation16, StationConfig
+from tests.simulate.csms import VALIDATOR, poll
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def station(server: Runtime) -> AsyncIterator[SimulatedStation16]:
+    await server.domain.tokens.add("CLI-TAG")
+    st = SimulatedStation16(
+        StationConfig(
+            "CP-CLI", server.ocpp_url, meter_interval=0.1, unplug_seconds=0.0, boot_retry_seconds=0.1
+        ),
+        validator=VALIDATOR,
+    )
+    await st.connect()
+    assert await st.boot() == "Accepted"
+    await st.announce_statuses()
+    yield st
+    await st.disconnect()
+
+
+async def cli(server: Runtime, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    """Run the `opencsms command ...` CLI against the server; returns its exit code and JSON output."""
+    code = await asyncio.to_thread(
+        cli_main, ["command", "--server", server.http_url, "--timeout", "5", *args]
+    )
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+async def test_tc_012_csms_remote_stop_charging_session_from_cli(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TC_011_1 + TC_012_CSMS: remote start, then remote stop from the CLI; the session ends Remote."""
+    code, out = await cli(server, capsys, "remote-start", "CP-CLI", "--id-tag", "CLI-TAG", "--connector", "1")
+    assert code == 0 and out["action"] == "RemoteStartTransaction" and out["status"] == "Accepted"
+    await poll(lambda: station.connectors[1].transaction is not None)
+    tx_id = station.connectors[1].transaction.transaction_id  # type: ignore[union-attr]
+    code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", str(tx_id))
+    assert code == 0 and out == {
+        "action": "RemoteStopTransaction",
+        "status": "Accepted",
+        "response": {"status": "Accepted"},
+    }
+
+    async def stopped() -> bool:
+        tx = await server.domain.transactions.get(tx_id)
+        return tx is not None and tx.stop_reason == "Remote"
+
+    await poll(stopped)
+
+
+async def test_tc_028_csms_remote_stop_rejected(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TC_028_CSMS: stopping a transaction the station does not run is Rejected by the station."""
+    start = await station.start_transaction(2, "CLI-TAG")
+    await station.stop_transaction(2)
+    code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", str(start))
+    assert code == 0 and out["status"] == "Rejected"
+
+
+@pytest.mark.parametrize("kind", ["Hard", "Soft"])
+async def test_tc_013_014_csms_reset(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """TC_013_CSMS (Hard) and TC_014_CSMS (Soft): Accepted, and the station reboots (boots again)."""
+    boots_before = station.stats.boots
+    code, out = await cli(server, capsys, "reset", "CP-CLI", "--type", kind)
+    assert code == 0 and out["status"] == "Accepted"
+    await poll(lambda: station.stats.boots > boots_before and station.online.is_set())
+
+
+async def test_tc_019_021_csms_get_and_change_configuration(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TC_019_1/2 (all keys, one key), TC_021 (change), TC_040_1 (unknown key NotSupported)."""
+    code, out = await cli(server, capsys, "get-configuration", "CP-CLI")
+    keys = {k["key"] for k in out["response"]["configurationKey"]}
+    assert code == 0 and {"HeartbeatInterval", "MeterValueSampleInterval"} <= keys
+    code, out = await cli(
+        server, capsys, "change-configuration", "CP-CLI", "--key", "MeterValueSampleInterval", "--value", "30"
+    )
+    assert out["status"] == "Accepted"
+    code, out = await cli(
+        server, capsys, "get-configuration", "CP-CLI", "--key", "MeterValueSampleInterval", "--key", "Nope"
+    )
+    assert out["response"]["configurationKey"][0]["value"] == "30"
+    assert out["response"]["unknownKey"] == ["Nope"]
+    code, out = await cli(
+        server, capsys, "change-configuration", "CP-CLI", "--key", "NoSuchKey", "--value", "1"
+    )
+    assert out["status"] == "NotSupported"
+
+
+async def test_tc_017_csms_unlock_connector_and_other_core_calls(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TC_017_1_CSMS unlock; ClearCache, ChangeAvailability, DataTransfer answered by the station."""
+    assert (await cli(server, capsys, "unlock-connector", "CP-CLI", "--connector", "1"))[1][
+        "status"
+    ] == "Unlocked"
+    assert (await cli(server, capsys, "clear-cache", "CP-CLI"))[1]["status"] == "Accepted"
+    _, out = await cli(server, capsys, "change-availability", "CP-CLI", "--connector", "2", "--inoperative")
+    assert out["status"] == "Accepted"
+    await poll(lambda: station.connectors[2].status == "Unavailable")
+    assert (await cli(server, capsys, "data-transfer", "CP-CLI", "--vendor-id", "acme"))[1][
+        "status"
+    ] == "UnknownVendorId"
+
+
+async def test_command_errors_are_problem_json(
+    server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = await cli(server, capsys, "reset", "CP-NOT-THERE")
+    assert code == 1 and out["status"] == 409 and "not connected" in out["detail"]
+    code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", "999999")
+    assert code == 1 and out["status"] == 422 and "no transaction" in out["detail"]
+    code, out = await cli(
+        server, capsys, "call", "CP-CLI", "--action", "Reset", "--payload", '{"type": "Sideways"}'
+    )
+    assert code == 1 and out["status"] == 422
+
+
+async def test_token_cli_add_list_block(server: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database-url", server.settings.database_url]
+    assert await asyncio.to_thread(cli_main, ["token", *db, "add", "T-CLI", "--parent", "G1"]) == 0
+    assert json.loads(capsys.readouterr().out)["parent_id_token"] == "G1"
+    assert await asyncio.to_thread(cli_main, ["token", *db, "block", "T-CLI"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "Blocked"
+    assert await asyncio.to_thread(cli_main, ["token", *db, "list"]) == 0
+    assert "T-CLI" in capsys.readouterr().out
+    info = await server.domain.tokens.authorize("T-CLI", datetime.now(UTC))
+    assert str(info.status) == "Blocked"
