@@ -177,3 +177,6 @@ orphan_stops = Table(
     Column("resolved_transaction_id", ForeignKey("transactions.id")),
     Index(None, "station_id", "transaction_ref"),
 )
+
+# Feature tables live in modules of their own and register on the same metadata.
+from opencsms.store import schema_operator_api, schema_security, schema_smart_charging  # noqa: E402, F401
