@@ -179,4 +179,9 @@ orphan_stops = Table(
 )
 
 # Feature tables live in modules of their own and register on the same metadata.
-from opencsms.store import schema_operator_api, schema_security, schema_smart_charging  # noqa: E402, F401
+from opencsms.store import (  # noqa: E402, F401
+    schema_device_model,
+    schema_operator_api,
+    schema_security,
+    schema_smart_charging,
+)

@@ -1,6 +1,6 @@
 """Tables for operator API: API keys, webhooks, queued commands, OCPP message log.
 
-Registered on the shared metadata; built by migration 0003.
+Registered on the shared metadata; built by migration 0004.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tables for security profiles, station credentials, certificates, security events.
 
-Registered on the shared metadata; built by migration 0002.
+Registered on the shared metadata; built by migration 0003.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tables for smart charging: charging profiles, sites, circuits, price signals.
 
-Registered on the shared metadata; built by migration 0004.
+Registered on the shared metadata; built by migration 0005.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tables for smart charging: charging profiles, sites, circuits, price signals.
+"""Tables for operator API: API keys, webhooks, queued commands, OCPP message log.
 
 Revision ID: 0004
 Revises: 0003

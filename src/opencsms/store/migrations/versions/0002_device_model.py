@@ -1,4 +1,4 @@
-"""Tables for security profiles, station credentials, certificates, security events.
+"""Tables for the 2.0.1 device model: components, variables, reports.
 
 Revision ID: 0002
 Revises: 0001
