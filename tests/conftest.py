@@ -50,3 +50,14 @@ def server_factory(tmp_path: Path) -> Callable[..., Any]:
         return rt
 
     return start
+
+
+def admin_key(rt: Runtime) -> str:
+    """The admin API key the server made on its first start (fresh store)."""
+    assert rt.bootstrap_api_key is not None, "the store had keys already"
+    return rt.bootstrap_api_key
+
+
+def auth(key: str) -> dict[str, str]:
+    """Headers sending ``key``."""
+    return {"Authorization": f"Bearer {key}"}

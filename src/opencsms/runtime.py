@@ -12,6 +12,9 @@ import uvicorn
 from websockets.asyncio.server import Server
 
 from opencsms.api.app import create_app
+from opencsms.auth import ApiKeyService, Role
+from opencsms.bus import EventBus, InProcessBus
+from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
@@ -35,6 +38,10 @@ class Runtime:
     http_task: asyncio.Task[None]
     ocpp_port: int
     http_port: int
+    bus: EventBus
+    api_keys: ApiKeyService
+    #: The admin key created on first start (no keys in the store yet); None otherwise.
+    bootstrap_api_key: str | None = None
 
     @property
     def ocpp_url(self) -> str:
@@ -60,11 +67,15 @@ class Runtime:
 async def start(settings: Settings) -> Runtime:
     """Open the store (running migrations), then start the OCPP listener and the HTTP API."""
     store = await Store.open(settings.database_url)
+    bus = InProcessBus()
     domain = Domain(
         store,
         registration_policy=RegistrationPolicy(settings.registration_policy),
         heartbeat_interval=settings.heartbeat_interval,
+        on_event=publishing_through(LiveTransactions(), bus.publish),
     )
+    api_keys = ApiKeyService(store)
+    bootstrap_api_key = await _bootstrap_admin_key(api_keys)
     sessions = SessionManager(
         domain, call_timeout=settings.call_timeout, max_frame_bytes=settings.max_frame_bytes
     )
@@ -85,7 +96,9 @@ async def start(settings: Settings) -> Runtime:
     http_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     http_socket.bind((settings.http_host, settings.http_port))
     http_port = http_socket.getsockname()[1]
-    app = create_app(domain, sessions)
+    app = create_app(
+        domain, sessions, bus=bus, api_keys_service=api_keys, session_secret=settings.session_secret or None
+    )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     http = uvicorn.Server(config)
     http_task = asyncio.get_running_loop().create_task(http.serve(sockets=[http_socket]))
@@ -98,4 +111,29 @@ async def start(settings: Settings) -> Runtime:
         settings.http_host,
         http_port,
     )
-    return Runtime(settings, store, domain, sessions, listener, http, http_task, ocpp_port, http_port)
+    return Runtime(
+        settings,
+        store,
+        domain,
+        sessions,
+        listener,
+        http,
+        http_task,
+        ocpp_port,
+        http_port,
+        bus,
+        api_keys,
+        bootstrap_api_key,
+    )
+
+
+async def _bootstrap_admin_key(api_keys: ApiKeyService) -> str | None:
+    """On the very first start (no key was ever made), make an admin key so someone can log in."""
+    if await api_keys.count() > 0:
+        return None
+    try:
+        created = await api_keys.create("admin", Role.ADMIN)
+    except ValueError:  # another node made it at the same moment
+        return None
+    log.warning("no API key existed: created an admin key named 'admin'")
+    return created.key

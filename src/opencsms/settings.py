@@ -28,6 +28,8 @@ class Settings:
     ping_interval: float = 30.0
     ping_timeout: float = 30.0
     log_level: str = "INFO"
+    #: Signs browser session cookies; random per start when empty (sessions end on restart).
+    session_secret: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

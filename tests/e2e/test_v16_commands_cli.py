@@ -13,6 +13,7 @@ import pytest
 from opencsms.cli.main import main as cli_main
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, StationConfig
+from tests.conftest import admin_key
 from tests.simulate.csms import VALIDATOR, poll
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +38,8 @@ async def station(server: Runtime) -> AsyncIterator[SimulatedStation16]:
 async def cli(server: Runtime, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     """Run the `opencsms command ...` CLI against the server; returns its exit code and JSON output."""
     code = await asyncio.to_thread(
-        cli_main, ["command", "--server", server.http_url, "--timeout", "5", *args]
+        cli_main,
+        ["command", "--server", server.http_url, "--api-key", admin_key(server), "--timeout", "5", *args],
     )
     out = capsys.readouterr().out
     return code, json.loads(out)

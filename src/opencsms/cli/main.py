@@ -11,7 +11,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from opencsms.cli import admin, remote
+from opencsms.cli import admin, api_keys, remote
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:
@@ -50,6 +50,10 @@ async def _serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     print(f"opencsms is running: OCPP {rt.ocpp_url}/{{stationId}} (1.6, 2.0.1, 2.1)", flush=True)
     print(f"  API and docs: {rt.http_url}/docs    health: {rt.http_url}/health", flush=True)
+    if rt.bootstrap_api_key:
+        path = api_keys.write_key_file(rt.bootstrap_api_key)
+        print(f"  First start: created an admin API key (saved to {path} for the CLI; shown only now):")
+        print(f"    {rt.bootstrap_api_key}", flush=True)
     demo_task = None
     if args.demo:
         from opencsms.simulate import DEFAULT_ID_TAGS
@@ -75,7 +79,7 @@ async def _serve(args: argparse.Namespace) -> int:
         hints = [
             "opencsms station list",
             "opencsms tx list --active",
-            f"curl {rt.http_url}/api/v1/transactions",
+            f'curl -H "Authorization: Bearer $(cat {api_keys.key_file()})" {rt.http_url}/api/v1/transactions',
             "opencsms command remote-stop DEMO0000 --transaction <id from 'opencsms tx list --active'>",
         ]
         print("\n".join(f"    {hint}" for hint in hints), flush=True)
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     remote.add_parsers(sub)
     admin.add_parsers(sub)
+    api_keys.add_parsers(sub)
     return parser
 
 

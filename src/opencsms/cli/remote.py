@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from opencsms.cli.api_keys import cli_api_key
 from opencsms.cli.output import print_json
 
 #: CLI name -> (neutral command name, how to build its args from the parsed options)
@@ -92,8 +93,12 @@ def _send(args: argparse.Namespace) -> int:
         elif value is not None:
             body[dest] = value
     url = f"{server_url(args)}/api/v1/stations/{args.station_id}/commands/{name}"
+    key = cli_api_key(args.api_key)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.post(url, json=body, params={"timeout": args.timeout}, timeout=args.timeout + 5)
+        response = httpx.post(
+            url, json=body, params={"timeout": args.timeout}, headers=headers, timeout=args.timeout + 5
+        )
     except httpx.HTTPError as exc:
         print(f"error: cannot reach opencsms at {server_url(args)}: {exc}")
         return 2
@@ -105,6 +110,11 @@ def _send(args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = sub.add_parser("command", help="send a command to a connected station through a running server")
     command.add_argument("--server", default=None, help="opencsms HTTP URL (default http://127.0.0.1:8000)")
+    command.add_argument(
+        "--api-key",
+        default=None,
+        help="API key (default: $OPENCSMS_API_KEY, else the file var/api-key written on first start)",
+    )
     command.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the station's answer"
     )

@@ -1,0 +1,24 @@
+"""The objects the API works with, kept on ``app.state.opencsms``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from opencsms.auth import ApiKeyService, SessionSigner
+from opencsms.bus import EventBus
+from opencsms.domain.services import Domain
+from opencsms.sessions import SessionManager
+
+
+@dataclass
+class ApiState:
+    domain: Domain
+    sessions: SessionManager
+    bus: EventBus
+    api_keys: ApiKeyService
+    signer: SessionSigner
+    #: How long a browser session (cookie) lasts, seconds.
+    session_ttl: int = 12 * 3600
+    #: Feature services other modules attach (webhooks, command queue, message log, ...).
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,84 @@
+"""Stations: the list with live status, one station, its EVSEs/connectors and their status history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from opencsms.api.deps import DomainDep, SessionsDep
+from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
+from opencsms.api.problems import Problem
+from opencsms.api.views import ConnectorOut, StationOut
+from opencsms.domain.model import RegistrationStatus
+
+router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
+
+StationId = Annotated[str, Path(min_length=1, max_length=48, description="the station's id")]
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such station"}}
+
+_SORT_FIELDS = {
+    "id": lambda s: s.id,
+    "registration_status": lambda s: s.registration_status,
+    "ocpp_version": lambda s: s.ocpp_version,
+    "vendor": lambda s: s.vendor,
+    "model": lambda s: s.model,
+    "last_seen": lambda s: s.last_seen,
+    "connected": lambda s: s.connected,
+}
+
+
+@router.get("")
+async def list_stations(
+    domain: DomainDep,
+    sessions: SessionsDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    connected: bool | None = None,
+    registration_status: RegistrationStatus | None = None,
+    ocpp_version: Annotated[str | None, Query(max_length=8)] = None,
+    q: Annotated[str | None, Query(max_length=48, description="part of the station id")] = None,
+) -> Page[StationOut]:
+    """Stations with their live connection status. Sort by id, registration_status, ocpp_version,
+    vendor, model, last_seen, connected."""
+    stations = [StationOut.of(s, s.id in sessions.sessions) for s in await domain.stations.list()]
+    selected = [
+        s
+        for s in stations
+        if (connected is None or s.connected == connected)
+        and (registration_status is None or s.registration_status == registration_status.value)
+        and (ocpp_version is None or s.ocpp_version == ocpp_version)
+        and (q is None or q.lower() in s.id.lower())
+    ]
+    return page_in_memory(selected, page, _SORT_FIELDS, "id")
+
+
+@router.get("/{station_id}", responses=_NOT_FOUND)
+async def get_station(station_id: StationId, domain: DomainDep, sessions: SessionsDep) -> StationOut:
+    """One station."""
+    station = await domain.stations.get(station_id)
+    if station is None:
+        raise Problem(404, "Not found", f"no station {station_id}")
+    return StationOut.of(station, station_id in sessions.sessions)
+
+
+@router.get("/{station_id}/connectors", responses=_NOT_FOUND)
+async def list_connectors(station_id: StationId, domain: DomainDep) -> list[ConnectorOut]:
+    """The station's EVSEs and connectors with their last status (EVSE 0 for OCPP 1.6 connectors)."""
+    if await domain.stations.get(station_id) is None:
+        raise Problem(404, "Not found", f"no station {station_id}")
+    return [ConnectorOut.of(c) for c in await domain.stations.connectors(station_id)]
+
+
+@router.get("/{station_id}/connectors/{connector_id}/history", responses=_NOT_FOUND)
+async def connector_history(
+    station_id: StationId,
+    connector_id: Annotated[int, Path(ge=0, le=2**31 - 1)],
+    domain: DomainDep,
+    evse_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ConnectorOut]:
+    """The connector's status history, newest first (``evse_id`` to pick one EVSE's connector)."""
+    if await domain.stations.get(station_id) is None:
+        raise Problem(404, "Not found", f"no station {station_id}")
+    history = await domain.stations.status_history(station_id, connector_id, limit, evse_id=evse_id)
+    return [ConnectorOut.of(c) for c in history]

@@ -1,0 +1,73 @@
+"""Transactions (charging sessions): search, one transaction with its meter values, CSV export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from opencsms.api.deps import DomainDep
+from opencsms.api.paging import Page, PageParams, page_params
+from opencsms.api.problems import Problem
+from opencsms.api.views import TransactionOut
+from opencsms.domain import transaction_search
+
+router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
+
+
+class TransactionFilters:
+    """The filters of the list and of the CSV export."""
+
+    def __init__(
+        self,
+        station_id: Annotated[str | None, Query(max_length=48)] = None,
+        id_token: Annotated[str | None, Query(max_length=255)] = None,
+        active: bool | None = None,
+        started_from: Annotated[datetime | None, Query(description="started at or after (ISO 8601)")] = None,
+        started_to: Annotated[datetime | None, Query(description="started before (ISO 8601)")] = None,
+    ) -> None:
+        self.station_id = station_id
+        self.id_token = id_token
+        self.active = active
+        self.started_from = started_from
+        self.started_to = started_to
+
+    def query(self, page: PageParams) -> transaction_search.TransactionQuery:
+        sort, descending = page.sort_key(transaction_search.SORTABLE, "-id")
+        return transaction_search.TransactionQuery(
+            station_id=self.station_id,
+            id_token=self.id_token,
+            active=self.active,
+            started_from=self.started_from,
+            started_to=self.started_to,
+            sort=sort,
+            descending=descending,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+
+@router.get("")
+async def list_transactions(
+    domain: DomainDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    filters: Annotated[TransactionFilters, Depends()],
+) -> Page[TransactionOut]:
+    """Transactions, newest first by default. Sort by id, started_at, stopped_at, station_id,
+    id_token, meter_stop_wh."""
+    found, total = await transaction_search.search(domain.store, filters.query(page))
+    return Page[TransactionOut](
+        items=[TransactionOut.of(t) for t in found], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/{transaction_id}", responses={404: {"description": "no such transaction"}})
+async def get_transaction(
+    transaction_id: Annotated[int, Path(ge=1, le=2**31 - 1)], domain: DomainDep
+) -> TransactionOut:
+    """One transaction."""
+    tx = await domain.transactions.get(transaction_id)
+    if tx is None:
+        raise Problem(404, "Not found", f"no transaction {transaction_id}")
+    return TransactionOut.of(tx)

@@ -1,0 +1,65 @@
+"""The bus interface, independent of how events travel (in process, NATS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from opencsms.domain.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a subscriber wants.
+
+    ``kinds`` holds event kinds (``transaction.started``) or prefixes ending in ``*``
+    (``transaction.*``); empty means every kind. ``stations`` empty means every station.
+    """
+
+    kinds: frozenset[str] = frozenset()
+    stations: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, kinds: Iterable[str] | None = None, stations: Iterable[str] | None = None) -> EventFilter:
+        return cls(frozenset(k for k in kinds or () if k), frozenset(s for s in stations or () if s))
+
+    def matches(self, event: DomainEvent) -> bool:
+        if self.stations and event.station_id not in self.stations:
+            return False
+        if not self.kinds or event.kind in self.kinds:
+            return True
+        return any(k.endswith("*") and event.kind.startswith(k[:-1]) for k in self.kinds)
+
+
+class Subscription(Protocol):
+    """A subscriber's stream of events; iterate it (``async for``) or call :meth:`get`."""
+
+    @property
+    def dropped(self) -> int:
+        """Events discarded because this subscriber fell behind."""
+        ...
+
+    async def get(self) -> DomainEvent:
+        """The next event; waits for one. Raises ``EOFError`` once the subscription is closed."""
+        ...
+
+    def close(self) -> None:
+        """Stop receiving; a waiting :meth:`get` raises ``EOFError``. Idempotent."""
+        ...
+
+    def __aiter__(self) -> Subscription: ...
+
+    async def __anext__(self) -> DomainEvent: ...
+
+
+class EventBus(Protocol):
+    """Publish domain events; subscribe to the ones you want."""
+
+    def publish(self, event: DomainEvent) -> None:
+        """Hand ``event`` to every matching subscriber; never blocks and never raises."""
+        ...
+
+    def subscribe(self, event_filter: EventFilter | None = None, *, max_queued: int = 1000) -> Subscription:
+        """A new subscription receiving events published from now on."""
+        ...
