@@ -16,7 +16,9 @@ from opencsms.domain.services import Domain
 from opencsms.handlers import v16, v201
 from opencsms.handlers.context import Handler, Payload, StationContext
 from opencsms.handlers.v16 import commands as v16_commands
+from opencsms.handlers.v16 import configuration as v16_configuration
 from opencsms.handlers.v201 import commands as v201_commands
+from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
 from opencsms.ocppj import V16, V21, V201, Call
 from opencsms.ocppj.errors import NotImplementedCallError, OcppError
@@ -33,6 +35,12 @@ log = logging.getLogger(__name__)
 # OCPP 2.1 is a superset of 2.0.1: its stations get the 2.0.1 handlers; 2.1-only actions come on top.
 HANDLERS: dict[str, dict[str, Handler]] = {V16: v16.HANDLERS, V201: v201.HANDLERS, V21: v201.HANDLERS}
 COMMAND_TRANSLATORS = {V16: v16_commands.to_call, V201: v201_commands.to_call, V21: v201_commands.to_call}
+# What a command's answer teaches about the station (configuration keys, device model variables).
+RESULT_RECORDERS = {
+    V16: v16_configuration.record_result,
+    V201: v201_variables.record_result,
+    V21: v201_variables.record_result,
+}
 
 
 @dataclass
@@ -140,8 +148,19 @@ class SessionManager:
         except OcppError as exc:
             raise c.InvalidCommand(f"{action} payload is invalid: {exc}") from exc
         self.stats.messages_out += 1
+        await self._record(session.context, action, payload, response)
         status = response.get("status")
-        return c.CommandResult(action, status if isinstance(status, str) else None, response)
+        return c.CommandResult(action, status if isinstance(status, str) else None, response, payload)
+
+    async def _record(self, ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
+        recorder = RESULT_RECORDERS.get(ctx.version)
+        if recorder is None:
+            return
+        try:
+            await recorder(ctx, action, request, response)
+        except Exception:
+            # The station has acted on the call; failing to note it must not hide its answer.
+            log.exception("%s: could not store the answer to %s", ctx.station_id, action)
 
     async def close_all(self) -> None:
         await asyncio.gather(

@@ -58,6 +58,7 @@ async def test_tc_012_csms_remote_stop_charging_session_from_cli(
         "action": "RemoteStopTransaction",
         "status": "Accepted",
         "response": {"status": "Accepted"},
+        "request": {"transactionId": tx_id},
     }
 
     async def stopped() -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from opencsms.api import api_keys, commands, operations, session, stations, transactions
+from opencsms.api import api_keys, commands, configuration, operations, session, stations, transactions
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.problems import install
 from opencsms.api.state import ApiState
@@ -58,4 +58,5 @@ def create_app(
     app.include_router(stations.router)
     app.include_router(transactions.router)
     app.include_router(commands.router)
+    app.include_router(configuration.router)
     return app

@@ -40,7 +40,9 @@ async def run_command(
         raise Problem(504, "Station did not answer", str(exc)) from exc
     except c.CommandRejected as exc:
         raise Problem(502, "Station refused the call", str(exc)) from exc
-    return CommandResultOut(action=result.action, status=result.status, response=result.response)
+    return CommandResultOut(
+        action=result.action, status=result.status, response=result.response, request=result.request
+    )
 
 
 @router.post("/{command}", responses=COMMAND_ERRORS)

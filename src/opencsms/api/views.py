@@ -103,3 +103,5 @@ class CommandResultOut(BaseModel):
     action: str
     status: str | None
     response: dict[str, Any]
+    #: The payload sent (shows ids opencsms chose, such as a report's requestId).
+    request: dict[str, Any] = {}

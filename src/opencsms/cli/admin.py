@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from opencsms.cli.output import print_json, print_table
+from opencsms.cli.station_config import station_config
 from opencsms.domain.model import AuthorizationStatus
 from opencsms.domain.services import Domain
 from opencsms.settings import Settings
@@ -134,6 +135,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     station.add_argument("--database-url", default=None)
     ssub = station.add_subparsers(dest="station_cmd", required=True)
     ssub.add_parser("list", help="list stations").set_defaults(func=_run(station_list))
+    config = ssub.add_parser("config", help="a station's configuration keys (1.6) or variables (2.0.1)")
+    config.add_argument("station_id")
+    config.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    config.set_defaults(func=_run(station_config))
 
     tx = sub.add_parser("tx", help="transactions (charging sessions)")
     tx.add_argument("--database-url", default=None)

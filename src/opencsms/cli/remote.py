@@ -12,6 +12,14 @@ import httpx
 from opencsms.cli.api_keys import cli_api_key
 from opencsms.cli.output import print_json
 
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
+
+
 #: CLI name -> (neutral command name, how to build its args from the parsed options)
 COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
     "reset": ("reset", [("--type", {"dest": "kind", "choices": ["Soft", "Hard"], "default": "Soft"})]),
@@ -57,6 +65,57 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
         "get_transaction_status",
         [("--transaction", {"dest": "transaction_id", "type": int})],
     ),
+    "get-base-report": (
+        "get_base_report",
+        [
+            (
+                "--report-base",
+                {
+                    "dest": "report_base",
+                    "choices": ["ConfigurationInventory", "FullInventory", "SummaryInventory"],
+                    "default": "FullInventory",
+                },
+            ),
+            ("--request-id", {"dest": "request_id", "type": int}),
+        ],
+    ),
+    "get-report": (
+        "get_report",
+        [
+            ("--variable", {"dest": "variables", "action": "append", "default": []}),
+            ("--criteria", {"dest": "criteria", "action": "append", "default": []}),
+            ("--request-id", {"dest": "request_id", "type": int}),
+        ],
+    ),
+    "get-variables": (
+        "get_variables",
+        [("--variable", {"dest": "variables", "action": "append", "required": True})],
+    ),
+    "set-variables": (
+        "set_variables",
+        [
+            (
+                "--set",
+                {
+                    "dest": "values",
+                    "action": "append",
+                    "required": True,
+                    "type": _assignment,
+                    "metavar": "NAME=VALUE",
+                },
+            )
+        ],
+    ),
+    "set-network-profile": (
+        "set_network_profile",
+        [
+            ("--slot", {"dest": "configuration_slot", "type": int, "required": True}),
+            (
+                "--profile",
+                {"dest": "connection_data", "type": json.loads, "required": True, "help": "JSON object"},
+            ),
+        ],
+    ),
     "call": (
         "call",
         [
@@ -90,6 +149,8 @@ def _send(args: argparse.Namespace) -> int:
         value = getattr(args, dest)
         if dest == "inoperative":
             body["operative"] = not value
+        elif dest == "values":
+            body[dest] = dict(value)
         elif value is not None:
             body[dest] = value
     url = f"{server_url(args)}/api/v1/stations/{args.station_id}/commands/{name}"

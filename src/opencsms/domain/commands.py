@@ -88,6 +88,57 @@ class GetTransactionStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class GetBaseReport:
+    """2.0.1 B07 GetBaseReport (then NotifyReport parts); 1.6 GetConfiguration of every key.
+
+    ``report_base``: ConfigurationInventory, FullInventory or SummaryInventory. ``request_id`` is
+    chosen by opencsms when not given; the answer's ``request`` shows it.
+    """
+
+    report_base: str = "FullInventory"
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetReport:
+    """2.0.1 B08 GetReport: the variables named (see :class:`GetVariables` for the names) and/or the
+    components matching ``criteria`` (Active, Available, Enabled, Problem); 1.6 GetConfiguration."""
+
+    variables: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetVariables:
+    """2.0.1 B06 GetVariables; 1.6 GetConfiguration of those keys.
+
+    Names as the configuration view shows them: ``Component[instance]@evse/connector.Variable[instance]``
+    with an optional ``:Target``/``:MinSet``/``:MaxSet``, or a 1.6 key (a standard one maps to its
+    2.0.1 variable on a 2.0.1 station).
+    """
+
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SetVariables:
+    """2.0.1 B05 SetVariables (name -> value, names as for :class:`GetVariables`); on 1.6 one
+    ChangeConfiguration, so exactly one key."""
+
+    values: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SetNetworkProfile:
+    """2.0.1 B09 SetNetworkProfile: ``connection_data`` is a NetworkConnectionProfileType as the spec
+    gives it. 1.6 has no equivalent."""
+
+    configuration_slot: int
+    connection_data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class RawCall:
     """Any call of the station's OCPP version, payload as the spec gives it (validated before sending)."""
 
@@ -107,6 +158,11 @@ Command = (
     | UnlockConnector
     | TriggerMessage
     | GetTransactionStatus
+    | GetBaseReport
+    | GetReport
+    | GetVariables
+    | SetVariables
+    | SetNetworkProfile
     | RawCall
 )
 
@@ -122,9 +178,16 @@ COMMANDS: dict[str, type[Command]] = {
     "unlock_connector": UnlockConnector,
     "trigger_message": TriggerMessage,
     "get_transaction_status": GetTransactionStatus,
+    "get_base_report": GetBaseReport,
+    "get_report": GetReport,
+    "get_variables": GetVariables,
+    "set_variables": SetVariables,
+    "set_network_profile": SetNetworkProfile,
     "call": RawCall,
 }
 _NAMES = {cls: name for name, cls in COMMANDS.items()}
+# Arguments that are tuples (JSON brings them as lists).
+_TUPLE_ARGS = ("keys", "variables", "criteria")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +197,8 @@ class CommandResult:
     action: str
     status: str | None
     response: dict[str, Any] = field(default_factory=dict)
+    #: The payload that was sent (shows ids opencsms chose, such as a report's requestId).
+    request: dict[str, Any] = field(default_factory=dict)
 
 
 class CommandError(Exception):
@@ -184,8 +249,9 @@ def command_from_dict(data: dict[str, Any]) -> Command:
     if cls is None:
         raise UnknownCommand(f"unknown command {data.get('command')!r}; known: {', '.join(COMMANDS)}")
     args = dict(data.get("args") or {})
-    if "keys" in args and isinstance(args["keys"], list):
-        args["keys"] = tuple(args["keys"])
+    for name in _TUPLE_ARGS:
+        if name in args and isinstance(args[name], list):
+            args[name] = tuple(args[name])
     try:
         return cls(**args)
     except TypeError as exc:

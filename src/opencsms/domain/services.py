@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.stations import StationService
@@ -56,3 +57,4 @@ class Domain:
             new_station_status=lambda: self.stations.new_station_status.value,
             clock=clock,
         )
+        self.device_model = DeviceModelService(store, clock=clock)

@@ -53,6 +53,15 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if connector is not None:
                 payload["connectorId"] = connector
             return "TriggerMessage", payload
+        case c.GetBaseReport() | c.GetReport(variables=()):
+            return "GetConfiguration", {}
+        case c.GetVariables(variables=keys) | c.GetReport(variables=keys):
+            return "GetConfiguration", {"key": list(keys)}
+        case c.SetVariables(values=values):
+            if len(values) != 1:
+                raise c.InvalidCommand("OCPP 1.6 changes one configuration key per call")
+            [(key, value)] = values.items()
+            return "ChangeConfiguration", {"key": key, "value": value}
         case c.RawCall(action=action, payload=raw):
             return action, raw
     raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 1.6 equivalent")

@@ -6,6 +6,7 @@ import itertools
 import time
 
 from opencsms.domain import commands as c
+from opencsms.domain.device_model import parse_key
 from opencsms.handlers.context import Payload, StationContext
 
 # Request ids for reports and remote starts; seeded from the clock so they stay fresh across restarts.
@@ -22,18 +23,52 @@ V16_KEY_TO_VARIABLE: dict[str, tuple[str, str]] = {
 }
 
 
-def component_variable(key: str) -> tuple[str, str]:
-    """ "Component.Variable", or a 1.6 key with a 2.0.1 equivalent, as (component, variable).
+def variable_address(key: str) -> Payload:
+    """A configuration-view name, or a 1.6 key with a 2.0.1 equivalent, as the ``component``,
+    ``variable`` and ``attributeType`` fields of a GetVariableData / SetVariableData.
 
     Raises:
         InvalidCommand: neither form.
     """
     if key in V16_KEY_TO_VARIABLE:
-        return V16_KEY_TO_VARIABLE[key]
-    component, dot, variable = key.partition(".")
-    if not dot or not component or not variable:
-        raise c.InvalidCommand(f"{key!r}: give 2.0.1 variables as Component.Variable")
-    return component, variable
+        component_name, variable_name = V16_KEY_TO_VARIABLE[key]
+        return {"component": {"name": component_name}, "variable": {"name": variable_name}}
+    try:
+        attribute = parse_key(key)
+    except ValueError:
+        raise c.InvalidCommand(f"{key!r}: give 2.0.1 variables as Component.Variable") from None
+    component: Payload = {"name": attribute.component}
+    if attribute.component_instance:
+        component["instance"] = attribute.component_instance
+    if attribute.evse_id:
+        evse: Payload = {"id": attribute.evse_id}
+        if attribute.connector_id:
+            evse["connectorId"] = attribute.connector_id
+        component["evse"] = evse
+    variable: Payload = {"name": attribute.variable}
+    if attribute.variable_instance:
+        variable["instance"] = attribute.variable_instance
+    address: Payload = {"component": component, "variable": variable}
+    if attribute.attribute_type != "Actual":
+        address["attributeType"] = attribute.attribute_type
+    return address
+
+
+def _get_variables(keys: tuple[str, ...]) -> tuple[str, Payload]:
+    if not keys:
+        raise c.InvalidCommand("name at least one variable")
+    return "GetVariables", {"getVariableData": [variable_address(key) for key in keys]}
+
+
+def _set_variables(values: dict[str, str]) -> tuple[str, Payload]:
+    if not values:
+        raise c.InvalidCommand("give at least one variable and its value")
+    data = [{**variable_address(key), "attributeValue": value} for key, value in values.items()]
+    return "SetVariables", {"setVariableData": data}
+
+
+def _request_id(given: int | None) -> int:
+    return given if given is not None else next(_request_ids)
 
 
 def _evse(evse_id: int | None, connector_id: int | None) -> Payload | None:
@@ -59,31 +94,38 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
                 payload["evseId"] = evse_id
             return "Reset", payload
         case c.ChangeAvailability(operative=operative, connector_id=connector_id, evse_id=evse_id):
+            # G03/G04 EVSE, G05/G06 station (no evse, or EVSE 0), G07/G08 connector of an EVSE; a
+            # 1.6-style connector id alone names the EVSE of that number.
             payload = {"operationalStatus": "Operative" if operative else "Inoperative"}
-            target_evse = evse_id if evse_id is not None else (connector_id or None)
-            if target_evse:
-                payload["evse"] = _evse(target_evse, connector_id if evse_id is not None else None)
+            if evse_id:
+                payload["evse"] = _evse(evse_id, connector_id or None)
+            elif evse_id is None and connector_id:
+                payload["evse"] = {"id": connector_id}
             return "ChangeAvailability", payload
         case c.SetConfiguration(key=key, value=value):
-            component, variable = component_variable(key)
-            return "SetVariables", {
-                "setVariableData": [
-                    {
-                        "attributeValue": value,
-                        "component": {"name": component},
-                        "variable": {"name": variable},
-                    }
-                ]
-            }
+            return _set_variables({key: value})
         case c.GetConfiguration(keys=keys):
             if not keys:
                 return "GetBaseReport", {"requestId": next(_request_ids), "reportBase": "FullInventory"}
-            return "GetVariables", {
-                "getVariableData": [
-                    {"component": {"name": comp}, "variable": {"name": var}}
-                    for comp, var in (component_variable(k) for k in keys)
+            return _get_variables(keys)
+        case c.GetVariables(variables=variables):
+            return _get_variables(variables)
+        case c.SetVariables(values=values):
+            return _set_variables(values)
+        case c.GetBaseReport(report_base=report_base, request_id=request_id):
+            return "GetBaseReport", {"requestId": _request_id(request_id), "reportBase": report_base}
+        case c.GetReport(variables=variables, criteria=criteria, request_id=request_id):
+            payload = {"requestId": _request_id(request_id)}
+            if variables:
+                payload["componentVariable"] = [
+                    {key: value for key, value in variable_address(v).items() if key != "attributeType"}
+                    for v in variables
                 ]
-            }
+            if criteria:
+                payload["componentCriteria"] = list(criteria)
+            return "GetReport", payload
+        case c.SetNetworkProfile(configuration_slot=slot, connection_data=connection_data):
+            return "SetNetworkProfile", {"configurationSlot": slot, "connectionData": connection_data}
         case c.ClearCache():
             return "ClearCache", {}
         case c.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data):

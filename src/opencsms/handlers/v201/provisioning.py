@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opencsms.domain.model import BootInfo
 from opencsms.handlers.context import Handler, Payload, StationContext, format_datetime
+from opencsms.handlers.v201.variables import report_attributes
 from opencsms.ocppj.errors import SecurityError
 
 #: What a Rejected station may still send (B03.FR.03); transaction data is never refused.
@@ -54,7 +55,7 @@ async def notify_report(ctx: StationContext, payload: Payload) -> Payload:
         request_id=payload["requestId"],
         seq_no=payload["seqNo"],
         tbc=bool(payload.get("tbc", False)),
-        report_data=payload.get("reportData") or [],
+        attributes=report_attributes(payload.get("reportData") or []),
         now=ctx.clock(),
     )
     return {}

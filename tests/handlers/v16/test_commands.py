@@ -1,0 +1,48 @@
+"""Version-neutral commands as 1.6 calls, in particular the device model ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from opencsms.domain import commands as c
+from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.v16.commands import to_call
+from opencsms.messages import get_validator
+
+VALIDATOR = get_validator("1.6")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (c.GetBaseReport(), ("GetConfiguration", {})),
+        (c.GetReport(), ("GetConfiguration", {})),
+        (c.GetReport(("HeartbeatInterval",)), ("GetConfiguration", {"key": ["HeartbeatInterval"]})),
+        (c.GetVariables(("A", "B")), ("GetConfiguration", {"key": ["A", "B"]})),
+        (
+            c.SetVariables({"HeartbeatInterval": "60"}),
+            ("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
+        ),
+        (c.RemoteStart("T", evse_id=2), ("RemoteStartTransaction", {"idTag": "T", "connectorId": 2})),
+    ],
+)
+async def test_device_model_commands_become_configuration_calls(
+    make_ctx,
+    command: c.Command,
+    expected: tuple[str, Payload],  # type: ignore[no-untyped-def]
+) -> None:
+    action, payload = await to_call(make_ctx("CP16", "1.6"), command)
+    VALIDATOR.validate_request(action, payload)
+    assert (action, payload) == expected
+
+
+async def test_several_keys_at_once_and_network_profiles_do_not_exist_in_16(
+    make_ctx: Callable[..., StationContext],
+) -> None:
+    ctx = make_ctx("CP16", "1.6")
+    with pytest.raises(c.InvalidCommand, match="one configuration key"):
+        await to_call(ctx, c.SetVariables({"A": "1", "B": "2"}))
+    with pytest.raises(c.UnknownCommand, match=r"1\.6"):
+        await to_call(ctx, c.SetNetworkProfile(1, {}))
