@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test check lint types bench clean
+.PHONY: setup run test check lint types bench conformance clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,8 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 types: setup
 	$(BIN)/mypy
@@ -34,6 +34,10 @@ check: lint types test
 ## bench: the load benchmark; writes docs/benchmarks.md
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+## conformance: which OCA certification cases have an e2e test named after them; writes docs/conformance.md
+conformance: setup
+	$(BIN)/python -m tools.conformance
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""Count which OCA certification test cases the end-to-end tests cover; write docs/conformance.md.
+
+A test covers a case when its name spells the case id: ``test_tc_013_014_csms_...`` covers
+TC_013_CSMS and TC_014_CSMS, ``test_tc_017_1_csms_...`` covers TC_017_1_CSMS,
+``test_tc_b_06_07_csms_...`` covers TC_B_06_CSMS and TC_B_07_CSMS. A name that spells an id not in
+the case list is reported, so a typo cannot pass for coverage.
+
+Usage: ``python -m tools.conformance [--cases DIR] [--tests DIR] [--out FILE]``
+(``make conformance``). The case lists default to ``../shared/conformance``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+CASE_FILES = {"OCPP 1.6J": "ocpp16-csms-test-cases.tsv", "OCPP 2.0.1": "ocpp201-csms-test-cases.tsv"}
+_TEST_NAME = re.compile(r"^test_tc_(?P<ids>[a-z0-9_]+?)_csms(?:_|$)")
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    title: str
+    version: str
+
+
+def case_ids_in_test_name(name: str) -> list[str]:
+    """The case ids a test name spells, in order (empty when it spells none)."""
+    match = _TEST_NAME.match(name)
+    if match is None:
+        return []
+    ids: list[str] = []
+    block: str | None = None
+    for part in match.group("ids").split("_"):
+        if part.isalpha() and len(part) == 1:  # 2.0.1 functional block letter
+            block = part.upper()
+        elif part.isdigit() and len(part) == 3:  # 1.6 case number
+            block = None
+            ids.append(f"TC_{part}")
+        elif part.isdigit() and len(part) == 2 and block is not None:  # 2.0.1 case number
+            ids.append(f"TC_{block}_{part}")
+        elif part.isdigit() and len(part) == 1 and ids and block is None:  # 1.6 variant: 017_1
+            ids[-1] = f"{ids[-1]}_{part}"
+        else:
+            return []
+    return [f"{case_id}_CSMS" for case_id in ids]
+
+
+def load_cases(directory: Path) -> dict[str, Case]:
+    cases: dict[str, Case] = {}
+    for version, filename in CASE_FILES.items():
+        with (directory / filename).open(encoding="utf-8", newline="") as file:
+            for row in csv.DictReader(file, delimiter="\t"):
+                cases[row["case_id"]] = Case(row["case_id"], row["title"], version)
+    return cases
+
+
+def find_case_tests(tests_dir: Path) -> dict[str, list[str]]:
+    """test function name -> files defining it, for every ``test_tc_*`` function under ``tests_dir``."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(tests_dir.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            if is_test and node.name.startswith("test_tc_"):
+                found[node.name].append(path.relative_to(tests_dir.parent).as_posix())
+    return found
+
+
+def render(cases: dict[str, Case], tests: dict[str, list[str]]) -> tuple[str, list[str]]:
+    """The markdown page, and the test names that spell no known case."""
+    covering: dict[str, list[str]] = defaultdict(list)
+    unknown: list[str] = []
+    for name in sorted(tests):
+        ids = case_ids_in_test_name(name)
+        if not ids or any(case_id not in cases for case_id in ids):
+            unknown.append(name)
+        for case_id in ids:
+            if case_id in cases:
+                covering[case_id].append(name)
+    lines = [
+        "# Conformance coverage",
+        "",
+        "Which OCA certification test cases for a CSMS have an end-to-end test named after them",
+        "(written by `make conformance` from the test names; a case counts when a test names it exactly).",
+        "",
+    ]
+    for version in CASE_FILES:
+        listed = [case for case in cases.values() if case.version == version]
+        covered = [case for case in listed if case.case_id in covering]
+        lines += [
+            f"## {version}: {len(covered)} of {len(listed)} cases covered",
+            "",
+            "| case | title | tests |",
+            "| --- | --- | --- |",
+        ]
+        for case in listed:
+            names = ", ".join(f"`{name}`" for name in covering.get(case.case_id, [])) or "-"
+            lines.append(f"| {case.case_id} | {case.title} | {names} |")
+        lines.append("")
+    if unknown:
+        lines += ["## Test names that spell no listed case", ""]
+        lines += [f"- `{name}`" for name in unknown]
+        lines.append("")
+    return "\n".join(lines), unknown
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=root.parent / "shared" / "conformance")
+    parser.add_argument("--tests", type=Path, default=root / "tests")
+    parser.add_argument("--out", type=Path, default=root / "docs" / "conformance.md")
+    args = parser.parse_args(argv)
+    if not args.cases.is_dir():
+        print(f"no case lists at {args.cases}; pass --cases DIR", file=sys.stderr)
+        return 2
+    page, unknown = render(load_cases(args.cases), find_case_tests(args.tests))
+    args.out.write_text(page, encoding="utf-8")
+    summary = [line[3:] for line in page.splitlines() if line.startswith("## OCPP")]
+    print(f"wrote {args.out}: " + "; ".join(summary))
+    for name in unknown:
+        print(f"warning: {name} names no listed case", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
