@@ -137,7 +137,14 @@ async def start_opencsms(id_tags: tuple[str, ...] = (), command: list[str] | Non
     workdir = tempfile.TemporaryDirectory(prefix="opencsms-bench-")
     database_url = f"sqlite+aiosqlite:///{Path(workdir.name) / 'opencsms.db'}"
     env = dict(
-        os.environ, OPENCSMS_OCPP_HOST=HOST, OPENCSMS_HTTP_HOST=HOST, OPENCSMS_DATABASE_URL=database_url
+        os.environ,
+        OPENCSMS_OCPP_HOST=HOST,
+        OPENCSMS_HTTP_HOST=HOST,
+        OPENCSMS_DATABASE_URL=database_url,
+        # Every simulated station comes from one address and runs flat out: lift the abuse limits.
+        OPENCSMS_CONNECTIONS_PER_IP="0",
+        OPENCSMS_STATION_MESSAGE_RATE="0",
+        OPENCSMS_MAX_PENDING_HANDSHAKES="100000",
     )
     opencsms = command or _console_script("opencsms")
     notes = await asyncio.to_thread(_add_tokens, opencsms, id_tags, env, workdir.name)

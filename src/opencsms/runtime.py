@@ -7,6 +7,7 @@ import contextlib
 import logging
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from websockets.asyncio.server import Server
@@ -17,9 +18,11 @@ from opencsms.bus import EventBus, InProcessBus
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.services import Domain
+from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.sessions import SessionManager
 from opencsms.settings import Settings
 from opencsms.store import Store
+from opencsms.transport.listeners import ListenerSpec, build_listener_configs, parse_listeners
 from opencsms.transport.server import ListenerConfig, start_listener
 
 log = logging.getLogger(__name__)
@@ -38,10 +41,26 @@ class Runtime:
     http_task: asyncio.Task[None]
     ocpp_port: int
     http_port: int
+    #: Every OCPP listener with its bound port (the first is ``listener``).
+    listeners: list[tuple[ListenerConfig, Server, int]]
+    handshake: HandshakeFilterChain
     bus: EventBus
     api_keys: ApiKeyService
     #: The admin key created on first start (no keys in the store yet); None otherwise.
     bootstrap_api_key: str | None = None
+
+    def url_for_profile(self, profile: int) -> str:
+        """The station URL prefix of the first listener of security ``profile``.
+
+        Raises:
+            LookupError: no listener has that profile.
+        """
+        for config, _, port in self.listeners:
+            if config.security_profile == profile:
+                host = "127.0.0.1" if config.host in ("0.0.0.0", "") else config.host
+                scheme = "wss" if config.ssl is not None else "ws"
+                return f"{scheme}://{host}:{port}/ocpp"
+        raise LookupError(f"no listener with security profile {profile}")
 
     @property
     def ocpp_url(self) -> str:
@@ -54,10 +73,12 @@ class Runtime:
         return f"http://{host}:{self.http_port}"
 
     async def stop(self) -> None:
-        self.listener.close()
+        for _, listener, _ in self.listeners:
+            listener.close()
         await self.sessions.close_all()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.listener.wait_closed(), 5)
+        for _, listener, _ in self.listeners:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(listener.wait_closed(), 5)
         self.http.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.http_task, 5)
@@ -65,7 +86,30 @@ class Runtime:
 
 
 async def start(settings: Settings) -> Runtime:
-    """Open the store (running migrations), then start the OCPP listener and the HTTP API."""
+    """Open the store (running migrations), then start the OCPP listeners and the HTTP API.
+
+    Raises:
+        ListenerSpecError: ``settings.listeners`` is malformed or a TLS listener lacks its files.
+    """
+    base = ListenerConfig(
+        host=settings.ocpp_host,
+        port=settings.ocpp_port,
+        max_frame_bytes=settings.max_frame_bytes * 4,
+        ping_interval=settings.ping_interval or None,
+        ping_timeout=settings.ping_timeout or None,
+        open_timeout=settings.handshake_timeout,
+        max_pending_handshakes=settings.max_pending_handshakes,
+    )
+    specs = parse_listeners(settings.listeners) or [
+        ListenerSpec(settings.ocpp_port, settings.ocpp_security_profile)
+    ]
+    configs = build_listener_configs(
+        specs,
+        base,
+        default_cert=settings.tls_cert_file,
+        default_key=settings.tls_key_file,
+        default_client_ca=settings.tls_client_ca_file or _managed_ca_cert(settings, specs),
+    )
     store = await Store.open(settings.database_url)
     bus = InProcessBus()
     domain = Domain(
@@ -77,20 +121,37 @@ async def start(settings: Settings) -> Runtime:
     api_keys = ApiKeyService(store)
     bootstrap_api_key = await _bootstrap_admin_key(api_keys)
     sessions = SessionManager(
-        domain, call_timeout=settings.call_timeout, max_frame_bytes=settings.max_frame_bytes
+        domain,
+        call_timeout=settings.call_timeout,
+        max_frame_bytes=settings.max_frame_bytes,
+        takeover_ping_timeout=settings.takeover_ping_timeout,
+        message_rate=settings.station_message_rate,
+        message_burst=settings.station_message_burst,
     )
-    listener = await start_listener(
-        ListenerConfig(
-            host=settings.ocpp_host,
-            port=settings.ocpp_port,
-            max_frame_bytes=settings.max_frame_bytes * 4,
-            ping_interval=settings.ping_interval or None,
-            ping_timeout=settings.ping_timeout or None,
+    handshake = HandshakeFilterChain(
+        credentials=domain.security.credentials,
+        admit=sessions.admit,
+        record=domain.security.record,
+        versions=base.versions,
+        limits=HandshakeLimits(
+            connections_per_ip_per_second=settings.connections_per_ip,
+            connection_burst_per_ip=settings.connection_burst_per_ip,
+            failed_logins_per_station=settings.failed_logins_per_station,
+            failed_logins_per_ip=settings.failed_logins_per_ip,
+            failed_login_window=settings.failed_login_window,
         ),
-        sessions.admit,
-        sessions.serve,
     )
-    ocpp_port = next(iter(listener.sockets)).getsockname()[1]
+    listeners = []
+    try:
+        for listener_config in configs:
+            server = await start_listener(listener_config, handshake.check, sessions.serve)
+            listeners.append((listener_config, server, next(iter(server.sockets)).getsockname()[1]))
+    except BaseException:
+        for _, server, _ in listeners:
+            server.close()
+        await store.close()
+        raise
+    listener, ocpp_port = listeners[0][1], listeners[0][2]
 
     http_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     http_socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -104,13 +165,16 @@ async def start(settings: Settings) -> Runtime:
     http_task = asyncio.get_running_loop().create_task(http.serve(sockets=[http_socket]))
     while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no startup event
         await asyncio.sleep(0.01)
-    log.info(
-        "OCPP on ws://%s:%s/ocpp/{stationId}; HTTP on %s:%s",
-        settings.ocpp_host,
-        ocpp_port,
-        settings.http_host,
-        http_port,
-    )
+    for listener_config, _, port in listeners:
+        scheme = "wss" if listener_config.ssl is not None else "ws"
+        log.info(
+            "OCPP on %s://%s:%s/ocpp/{stationId} (security profile %d)",
+            scheme,
+            settings.ocpp_host,
+            port,
+            listener_config.security_profile,
+        )
+    log.info("HTTP on %s:%s", settings.http_host, http_port)
     return Runtime(
         settings,
         store,
@@ -121,6 +185,8 @@ async def start(settings: Settings) -> Runtime:
         http_task,
         ocpp_port,
         http_port,
+        listeners,
+        handshake,
         bus,
         api_keys,
         bootstrap_api_key,
@@ -137,3 +203,20 @@ async def _bootstrap_admin_key(api_keys: ApiKeyService) -> str | None:
         return None
     log.warning("no API key existed: created an admin key named 'admin'")
     return created.key
+
+
+def ca_directory(settings: Settings) -> str:
+    """Where the managed CA lives: ``ca_dir``, else var/ca."""
+    if settings.ca_dir:
+        return settings.ca_dir
+    return "var/ca"
+
+
+def _managed_ca_cert(settings: Settings, specs: list[ListenerSpec]) -> str:
+    """The managed CA's certificate file, when a profile 3 listener names no client CA of its own."""
+    if not any(spec.profile == 3 and not spec.ca for spec in specs):
+        return ""
+    from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
+
+    CertificateAuthority.load_or_create(ca_directory(settings))
+    return str(Path(ca_directory(settings)) / CA_CERT_FILE)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from opencsms.domain import commands as c
 from opencsms.domain.services import Domain
@@ -22,6 +24,8 @@ from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
 from opencsms.ocppj import V16, V21, V201, Call
 from opencsms.ocppj.errors import NotImplementedCallError, OcppError
+from opencsms.security.handshake import SecurityEvent
+from opencsms.security.limits import TokenBucket
 from opencsms.transport.connection import (
     CallErrorReceived,
     CallTimeout,
@@ -68,12 +72,21 @@ class SessionManager:
         *,
         call_timeout: float = 30.0,
         max_frame_bytes: int = 256 * 1024,
+        takeover_ping_timeout: float = 5.0,
+        message_rate: float = 0.0,
+        message_burst: float = 0.0,
     ) -> None:
         self.domain = domain
         self.call_timeout = call_timeout
         self.max_frame_bytes = max_frame_bytes
+        self.takeover_ping_timeout = takeover_ping_timeout
+        #: Frames a second a station may send (0: no limit), and how many it may save up.
+        self.message_rate = message_rate
+        self.message_burst = message_burst or message_rate
         self.sessions: dict[str, Session] = {}
         self.stats = SessionStats()
+        self._claims: dict[str, asyncio.Lock] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -81,7 +94,13 @@ class SessionManager:
         return await self.domain.stations.admit(station_id)
 
     async def serve(self, station_id: str, version: str, websocket: WebSocketLike) -> None:
-        """Serve one station until its connection closes."""
+        """Serve one station until its connection closes.
+
+        The handshake has authenticated the connection already. When the station id is already
+        connected, the new connection takes over only if the old one fails a ping (a dead socket
+        never blocks a real reconnect); a live one is kept and the newcomer closed with 1008.
+        Both outcomes are security events.
+        """
         ctx = StationContext(station_id, version, self.domain)
         handlers = HANDLERS.get(version, {})
 
@@ -101,13 +120,12 @@ class SessionManager:
             call_timeout=self.call_timeout,
             max_frame_bytes=self.max_frame_bytes,
             name=station_id,
+            on_frame=self._rate_limiter(station_id, websocket) if self.message_rate > 0 else None,
         )
-        previous = self.sessions.get(station_id)
         session = Session(ctx, connection, time.monotonic())
-        self.sessions[station_id] = session
-        if previous is not None:
-            log.warning("%s connected again; closing its previous connection", station_id)
-            await previous.connection.close(1000, "replaced by a new connection")
+        if not await self._claim(station_id, session, websocket):
+            await connection.close(1008, "station already connected")
+            return
         await self.domain.stations.connected(station_id, version, ctx.clock())
         log.info("%s connected (OCPP %s)", station_id, version)
         try:
@@ -117,6 +135,59 @@ class SessionManager:
                 del self.sessions[station_id]
                 await self.domain.stations.disconnected(station_id, ctx.clock())
             log.info("%s disconnected", station_id)
+
+    async def _claim(self, station_id: str, session: Session, websocket: WebSocketLike) -> bool:
+        """Make ``session`` the station's session unless a live one holds the id."""
+        lock = self._claims.setdefault(station_id, asyncio.Lock())
+        try:
+            async with lock:
+                previous = self.sessions.get(station_id)
+                if previous is not None:
+                    peer = _peer_address(websocket)
+                    if await _answers_ping(previous.connection.websocket, self.takeover_ping_timeout):
+                        self.domain.security.record(
+                            station_id,
+                            SecurityEvent.DUPLICATE_CONNECTION_REFUSED,
+                            "a second connection claimed the id of a live session",
+                            peer,
+                        )
+                        return False
+                    self.domain.security.record(
+                        station_id,
+                        SecurityEvent.CONNECTION_TAKEOVER,
+                        "the previous connection did not answer a ping and was replaced",
+                        peer,
+                    )
+                    _abort(previous.connection.websocket)
+                    await previous.connection.close(1000, "replaced by a new connection")
+                self.sessions[station_id] = session
+                return True
+        finally:
+            if not lock.locked() and self._claims.get(station_id) is lock:
+                del self._claims[station_id]
+
+    def _rate_limiter(self, station_id: str, websocket: WebSocketLike) -> Callable[[str, str | bytes], None]:
+        """An ``on_frame`` hook: a token bucket per session; over the limit, close with 1008."""
+        loop = asyncio.get_running_loop()
+        bucket = TokenBucket(self.message_rate, self.message_burst, loop.time())
+        tripped = False
+
+        def on_frame(direction: str, data: str | bytes) -> None:
+            nonlocal tripped
+            if direction != "in" or bucket.take(loop.time()) or tripped:
+                return
+            tripped = True
+            self.domain.security.record(
+                station_id,
+                SecurityEvent.MESSAGE_RATE_EXCEEDED,
+                f"more than {self.message_rate:g} messages a second",
+                _peer_address(websocket),
+            )
+            closing = loop.create_task(websocket.close(1008, "message rate exceeded"))
+            self._background.add(closing)
+            closing.add_done_callback(self._background.discard)
+
+        return on_frame
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -166,3 +237,28 @@ class SessionManager:
         await asyncio.gather(
             *(s.connection.close(1001, "server shutting down") for s in self.sessions.values())
         )
+
+
+async def _answers_ping(websocket: Any, timeout: float) -> bool:
+    """Whether the peer answers a WebSocket ping within ``timeout`` (False without ping support)."""
+    ping = getattr(websocket, "ping", None)
+    if ping is None:
+        return False
+    try:
+        pong = await asyncio.wait_for(ping(), timeout)
+        await asyncio.wait_for(pong, timeout)
+    except Exception:
+        return False
+    return True
+
+
+def _abort(websocket: Any) -> None:
+    """Drop a dead connection's socket now rather than wait for its closing handshake."""
+    transport = getattr(websocket, "transport", None)
+    if transport is not None:
+        transport.abort()
+
+
+def _peer_address(websocket: Any) -> str | None:
+    address = getattr(websocket, "remote_address", None)
+    return str(address[0]) if isinstance(address, tuple) and address else None

@@ -30,6 +30,29 @@ class Settings:
     log_level: str = "INFO"
     #: Signs browser session cookies; random per start when empty (sessions end on restart).
     session_secret: str = ""
+    #: Security (docs/security.md). The listener on ocpp_port has this OCPP security profile (0-3);
+    #: ``listeners`` replaces it with a list, e.g. "9000 profile=1; 9443 profile=2; 9444 profile=3".
+    ocpp_security_profile: int = 0
+    listeners: str = ""
+    #: TLS material for profile 2 and 3 listeners that name none of their own (PEM files).
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    #: CAs that client certificates must chain to (profile 3); default: the CSMS CA's certificate.
+    tls_client_ca_file: str = ""
+    #: The CSMS-managed CA that signs station CSRs (created on first use); "" = var/ca.
+    ca_dir: str = ""
+    #: Abuse limits; 0 disables a rate limit.
+    connections_per_ip: float = 20.0
+    connection_burst_per_ip: float = 200.0
+    failed_logins_per_station: int = 10
+    failed_logins_per_ip: int = 30
+    failed_login_window: float = 300.0
+    station_message_rate: float = 50.0
+    station_message_burst: float = 500.0
+    max_pending_handshakes: int = 1000
+    handshake_timeout: float = 10.0
+    #: How long a connected station gets to answer a ping when another connection claims its id.
+    takeover_ping_timeout: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from opencsms.cli import security as security_cli
 from opencsms.cli.output import print_json, print_table
 from opencsms.cli.station_config import station_config
 from opencsms.domain.model import AuthorizationStatus
@@ -139,6 +140,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     config.add_argument("station_id")
     config.add_argument("--json", action="store_true", help="print JSON instead of a table")
     config.set_defaults(func=_run(station_config))
+    security_cli.add_station_parsers(ssub, _run)
 
     tx = sub.add_parser("tx", help="transactions (charging sessions)")
     tx.add_argument("--database-url", default=None)
@@ -148,3 +150,5 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lst.add_argument("--station", default=None)
     lst.add_argument("--limit", type=int, default=50)
     lst.set_defaults(func=_run(tx_list))
+
+    security_cli.add_parsers(sub, _run)

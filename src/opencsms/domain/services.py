@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.model import RegistrationPolicy
+from opencsms.domain.security import SecurityService
 from opencsms.domain.stations import StationService
 from opencsms.domain.tokens import TokenService
 from opencsms.domain.transactions import TransactionService
@@ -51,6 +52,7 @@ class Domain:
             clock=clock,
         )
         self.tokens = TokenService(store, clock=clock)
+        self.security = SecurityService(store, events, clock=clock)
         self.transactions = TransactionService(
             store,
             events,

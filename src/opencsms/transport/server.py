@@ -1,28 +1,38 @@
 """The OCPP WebSocket listener: handshake checks, then one task per station session.
 
-The handshake filter decides before anything touches a session: the station id from the path
-(400/404), a subprotocol both sides implement (else 400, not upgraded), then the admission check
-(404 for an unknown station under a reject policy). The websockets library picks a subprotocol by
-the server's list order, so the list is given newest first.
+One listener per security profile (0: plain ws://, 1: ws:// + Basic auth, 2: wss:// + Basic
+auth, 3: wss:// + client certificate). Every decision about a handshake is made by the
+transport-independent filter chain (:mod:`opencsms.security.handshake`); this module only turns
+the HTTP upgrade request into a :class:`HandshakeRequest` and the decision into a response.
+The websockets library picks a subprotocol by the server's list order, so the list is given
+newest first.
+
+Abuse limits applied here: at most ``max_pending_handshakes`` connections may be between TCP
+accept and the end of the WebSocket handshake (more are dropped at once), and a handshake that
+does not finish within ``open_timeout`` (TLS included) is dropped: a slowloris client holds a
+slot for that long at most.
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from opencsms.ocppj import SUBPROTOCOLS, BadStationPath, select_subprotocol, station_id_from_path
+from opencsms.ocppj import SUBPROTOCOLS, select_subprotocol
+from opencsms.security.handshake import Admitted, HandshakeDecision, HandshakeRequest
 
 log = logging.getLogger(__name__)
 
-Admit = Callable[[str], Awaitable[bool]]
+HandshakeCheck = Callable[[HandshakeRequest], Awaitable[HandshakeDecision]]
 SessionHandler = Callable[[str, str, ServerConnection], Awaitable[None]]
 
 
@@ -35,12 +45,18 @@ class ListenerConfig:
     ping_interval: float | None = 30.0
     ping_timeout: float | None = 30.0
     open_timeout: float = 10.0
+    #: OCPP security profile of this listener (0-3); 2 and 3 need ``ssl``.
+    security_profile: int = 0
+    ssl: ssl.SSLContext | None = None
+    max_pending_handshakes: int = 1000
 
 
-def _reply(status: HTTPStatus, text: str) -> Response:
+def _reply(status: HTTPStatus, text: str, headers: Sequence[tuple[str, str]] = ()) -> Response:
     body = (text + "\n").encode()
-    headers = Headers([("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
-    return Response(status.value, status.phrase, headers, body)
+    all_headers = Headers(
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *headers]
+    )
+    return Response(status.value, status.phrase, all_headers, body)
 
 
 def offered_subprotocols(request: Request) -> list[str]:
@@ -49,26 +65,67 @@ def offered_subprotocols(request: Request) -> list[str]:
     ]
 
 
-async def start_listener(config: ListenerConfig, admit: Admit, on_session: SessionHandler) -> Server:
+def _peer_certificate(connection: ServerConnection) -> bytes | None:
+    ssl_object = connection.transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    der: bytes | None = ssl_object.getpeercert(binary_form=True)
+    return der
+
+
+def _peer_address(connection: ServerConnection) -> str:
+    peer: Any = connection.transport.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+
+
+class _PendingHandshakes:
+    """Counts connections still in their opening handshake."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+        self.dropped = 0
+
+
+async def start_listener(config: ListenerConfig, check: HandshakeCheck, on_session: SessionHandler) -> Server:
     """Start listening; ``on_session(station_id, subprotocol, websocket)`` serves each station."""
+    pending = _PendingHandshakes(config.max_pending_handshakes)
+
+    class GuardedConnection(ServerConnection):
+        """Drops a connection at once when too many others are still in their handshake."""
+
+        async def handshake(self, *args: Any, **kwargs: Any) -> None:
+            if pending.count >= pending.limit:
+                pending.dropped += 1
+                self.transport.abort()
+                raise ConnectionError("too many pending handshakes")
+            pending.count += 1
+            try:
+                await super().handshake(*args, **kwargs)
+            finally:
+                pending.count -= 1
 
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?")[0] in ("/health", "/health/"):
             return _reply(HTTPStatus.OK, "ok")
-        try:
-            station_id = station_id_from_path(request.path)
-        except BadStationPath as exc:
-            return _reply(HTTPStatus(exc.status), str(exc))
-        if select_subprotocol(offered_subprotocols(request), config.versions) is None:
-            return _reply(
-                HTTPStatus.BAD_REQUEST,
-                f"no supported OCPP subprotocol offered; this server speaks {', '.join(config.versions)}",
+        decision = await check(
+            HandshakeRequest(
+                path=request.path,
+                authorization=request.headers.get_all("Authorization"),
+                offered_subprotocols=offered_subprotocols(request),
+                peer_address=_peer_address(connection),
+                peer_certificate=_peer_certificate(connection),
+                listener_profile=config.security_profile,
             )
-        if not await admit(station_id):
-            log.info("handshake refused: unknown station %s", station_id)
-            return _reply(HTTPStatus.NOT_FOUND, f"unknown station {station_id}")
-        connection.station_id = station_id  # type: ignore[attr-defined]
-        return None
+        )
+        if isinstance(decision, Admitted):
+            connection.station_id = decision.station_id  # type: ignore[attr-defined]
+            return None
+        log.info("handshake refused (%d): %s", decision.status, decision.reason)
+        challenge = (
+            [("WWW-Authenticate", 'Basic realm="OCPP", charset="UTF-8"')] if decision.challenge else []
+        )
+        return _reply(HTTPStatus(decision.status), decision.reason, challenge)
 
     def choose_subprotocol(
         connection: ServerConnection, offered: Sequence[Subprotocol]
@@ -85,7 +142,7 @@ async def start_listener(config: ListenerConfig, admit: Admit, on_session: Sessi
             return
         await on_session(station_id, SUBPROTOCOLS[subprotocol], connection)
 
-    return await serve(
+    server = await serve(
         handler,
         config.host,
         config.port,
@@ -98,4 +155,8 @@ async def start_listener(config: ListenerConfig, admit: Admit, on_session: Sessi
         ping_timeout=config.ping_timeout,
         open_timeout=config.open_timeout,
         server_header=None,
+        ssl=config.ssl,
+        create_connection=GuardedConnection,
     )
+    server.pending_handshakes = pending  # type: ignore[attr-defined]
+    return server
