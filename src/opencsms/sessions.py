@@ -17,6 +17,7 @@ from opencsms.domain import commands as c
 from opencsms.domain.services import Domain
 from opencsms.handlers import v16, v201
 from opencsms.handlers.context import Handler, Payload, StationContext
+from opencsms.handlers.registration import check_call
 from opencsms.handlers.v16 import commands as v16_commands
 from opencsms.handlers.v16 import configuration as v16_configuration
 from opencsms.handlers.v201 import commands as v201_commands
@@ -206,6 +207,7 @@ class SessionManager:
         if translate is None:
             raise c.UnknownCommand(f"no commands for OCPP {session.context.version} yet")
         action, payload = await translate(session.context, command)
+        check_call(session.context, action, payload)
         try:
             response = await session.connection.call(action, payload, timeout or self.call_timeout)
         except CallTimeout as exc:

@@ -149,3 +149,52 @@ async def test_meter_values_sent_before_the_first_event_are_claimed_by_it(domain
     await domain.transactions.meter_values("CP1", energy("7", 0), evse_id=1, transaction_ref="tx-1")
     started = await domain.transactions.transaction_event(event("Started", 0))
     assert len(await domain.transactions.meter_values_of(started.transaction_id)) == 1
+
+
+async def test_seq_no_gaps_are_recorded_and_late_events_fill_them_once(domain: Domain) -> None:
+    """E15: a missing seqNo is recorded; the late event is applied once, a resend of any is not."""
+    await domain.transactions.transaction_event(event("Started", 0, trigger_reason="CablePluggedIn"))
+    await domain.transactions.transaction_event(
+        event(
+            "Updated",
+            3,
+            trigger_reason="MeterValuePeriodic",
+            charging_state="Charging",
+            samples=energy("30", 3),
+        )
+    )
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None and (tx.last_seq_no, tx.seq_gaps) == (3, "1-2")
+    assert (tx.start_trigger_reason, tx.trigger_reason, tx.charging_state) == (
+        "CablePluggedIn",
+        "MeterValuePeriodic",
+        "Charging",
+    )
+    late = event(
+        "Updated",
+        1,
+        trigger_reason="ChargingStateChanged",
+        charging_state="EVConnected",
+        samples=energy("10", 1),
+    )
+    await domain.transactions.transaction_event(late)
+    await domain.transactions.transaction_event(late)  # resend
+    await domain.transactions.transaction_event(event("Updated", 3, samples=energy("30", 3)))  # resend
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None and (tx.last_seq_no, tx.seq_gaps) == (3, "2")
+    # the late event did not roll the current state back
+    assert (tx.trigger_reason, tx.charging_state) == ("MeterValuePeriodic", "Charging")
+    values = await domain.transactions.meter_values_of(tx.id)
+    assert [sv.value for _, sv in values] == ["10", "30"]
+
+
+async def test_a_started_event_that_comes_late_sets_the_start(domain: Domain) -> None:
+    await domain.transactions.transaction_event(event("Updated", 1, trigger_reason="MeterValuePeriodic"))
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None and tx.seq_gaps == "0" and tx.start_trigger_reason is None
+    await domain.transactions.transaction_event(
+        event("Started", 0, trigger_reason="Authorized", energy_wh=5.0, samples=energy("5", 0))
+    )
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None and tx.seq_gaps is None and tx.start_trigger_reason == "Authorized"
+    assert tx.started_at == NOW and tx.meter_start_wh == 5.0 and tx.trigger_reason == "MeterValuePeriodic"

@@ -219,6 +219,15 @@ class Transaction:
     token_type: str | None = None
     stop_id_token: str | None = None
     reservation_id: int | None = None
+    #: OCPP 2.0.1: the latest charging state, whether events came from offline, the Started
+    #: event's and the latest event's triggerReason, the highest seqNo and the seqNos missing
+    #: below it ("2,5-7"; None when none is).
+    charging_state: str | None = None
+    offline: bool = False
+    start_trigger_reason: str | None = None
+    trigger_reason: str | None = None
+    last_seq_no: int | None = None
+    seq_gaps: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

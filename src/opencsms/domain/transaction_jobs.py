@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from opencsms.domain import sequence_numbers
 from opencsms.domain.meter_readings import sample_rows, samples_json
 from opencsms.domain.model import (
     IdTokenInfo,
@@ -209,15 +210,27 @@ def transaction_event(
         transaction_id = _create_from_event(connection, event, new_station_status, now)
         if _claim_early_arrivals(connection, event.station_id, event.transaction_ref, transaction_id, now):
             return EventApplied(transaction_id, info, created=True, ended=True, duplicate=False)
-    elif row.last_seq_no == event.seq_no:
-        return EventApplied(row.id, info, created=False, ended=False, duplicate=True)
     else:
+        seq = sequence_numbers.check(event.seq_no, row.last_seq_no, sequence_numbers.parse_gaps(row.seq_gaps))
+        if seq.duplicate:
+            return EventApplied(row.id, info, created=False, ended=False, duplicate=True)
         transaction_id = row.id
+        if not seq.newest and event.event_type == TransactionEventType.STARTED:
+            transaction_rows.record_late_start(
+                connection,
+                transaction_id,
+                started_at=event.timestamp,
+                meter_start_wh=event.energy_wh,
+                trigger_reason=event.trigger_reason,
+            )
         transaction_rows.record_progress(
             connection,
             transaction_id,
-            seq_no=event.seq_no,
-            charging_state=event.charging_state,
+            seq_no=seq.highest,
+            seq_gaps=sequence_numbers.format_gaps(seq.gaps),
+            # An older event that arrives late does not set the current state.
+            trigger_reason=event.trigger_reason if seq.newest else None,
+            charging_state=event.charging_state if seq.newest else None,
             id_token=event.id_token,
             token_type=event.token_type,
             evse_id=event.evse_id,
@@ -269,6 +282,12 @@ def _create_from_event(
             "remote_start_id": event.remote_start_id,
             "charging_state": event.charging_state,
             "last_seq_no": event.seq_no,
+            # Events before the first one seen are missing, unless it is the Started one.
+            "seq_gaps": sequence_numbers.format_gaps(
+                sequence_numbers.first_gaps(event.seq_no, started=started)
+            ),
+            "start_trigger_reason": event.trigger_reason if started else None,
+            "trigger_reason": event.trigger_reason,
             "offline": event.offline,
             "updated_at": now,
         },

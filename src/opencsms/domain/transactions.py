@@ -289,4 +289,10 @@ def _transaction(row: Row[Any]) -> Transaction:
         token_type=row.token_type,
         stop_id_token=row.stop_id_token,
         reservation_id=row.reservation_id,
+        charging_state=row.charging_state,
+        offline=bool(row.offline),
+        start_trigger_reason=row.start_trigger_reason,
+        trigger_reason=row.trigger_reason,
+        last_seq_no=row.last_seq_no,
+        seq_gaps=row.seq_gaps,
     )

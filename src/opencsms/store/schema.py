@@ -127,6 +127,11 @@ transactions = Table(
     Column("charging_state", String),
     Column("last_seq_no", Integer),
     Column("offline", Boolean, nullable=False, server_default=false()),
+    # OCPP 2.0.1 (migration 0006): seqNos missing below last_seq_no ("2,5-7"), the Started
+    # event's triggerReason and the latest event's.
+    Column("seq_gaps", String),
+    Column("start_trigger_reason", String),
+    Column("trigger_reason", String),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("station_id", "transaction_ref"),
     Index(None, "station_id", "status"),

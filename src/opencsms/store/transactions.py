@@ -29,13 +29,16 @@ _END = (
         updated_at=bindparam("now"),
     )
 )
-# What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the latest charging
-# state and seqNo; a token, EVSE or reservation only where none is known yet.
+# What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the highest seqNo and
+# the gaps below it, the latest charging state and trigger reason; a token, EVSE or reservation
+# only where none is known yet.
 _PROGRESS = (
     update(_tx)
     .where(_tx.c.id == bindparam("tid"))
     .values(
         last_seq_no=bindparam("seq_no"),
+        seq_gaps=bindparam("gaps"),
+        trigger_reason=func.coalesce(bindparam("trigger"), _tx.c.trigger_reason),
         charging_state=func.coalesce(bindparam("state"), _tx.c.charging_state),
         id_token=func.coalesce(_tx.c.id_token, bindparam("token")),
         token_type=func.coalesce(_tx.c.token_type, bindparam("type")),
@@ -45,6 +48,16 @@ _PROGRESS = (
         reservation_id=func.coalesce(_tx.c.reservation_id, bindparam("reservation")),
         offline=or_(_tx.c.offline, bindparam("was_offline")),
         updated_at=bindparam("now"),
+    )
+)
+# A Started event that arrives after later events of its transaction (E15 replay out of order).
+_LATE_START = (
+    update(_tx)
+    .where(_tx.c.id == bindparam("tid"))
+    .values(
+        started_at=bindparam("at"),
+        meter_start_wh=func.coalesce(bindparam("meter_start"), _tx.c.meter_start_wh),
+        start_trigger_reason=bindparam("trigger"),
     )
 )
 _BY_ID = select(_tx).where(_tx.c.id == bindparam("tid"))
@@ -100,6 +113,8 @@ def record_progress(
     transaction_id: int,
     *,
     seq_no: int,
+    seq_gaps: str | None,
+    trigger_reason: str | None,
     charging_state: str | None,
     id_token: str | None,
     token_type: str | None,
@@ -112,12 +127,15 @@ def record_progress(
 ) -> None:
     """Apply what an OCPP 2.0.1 TransactionEvent tells about a known transaction.
 
-    The seqNo and a given charging state replace the stored ones; token, EVSE, connector,
-    remote start and reservation fill only what is still unknown; ``offline`` sticks once set.
+    ``seq_no`` (the highest seen) and ``seq_gaps`` replace the stored ones, as do a given charging
+    state and trigger reason; token, EVSE, connector, remote start and reservation fill only what
+    is still unknown; ``offline`` sticks once set.
     """
     params = {
         "tid": transaction_id,
         "seq_no": seq_no,
+        "gaps": seq_gaps,
+        "trigger": trigger_reason,
         "state": charging_state,
         "token": id_token,
         "type": token_type,
@@ -129,6 +147,24 @@ def record_progress(
         "now": now,
     }
     connection.execute(_PROGRESS, params)
+
+
+def record_late_start(
+    connection: Connection,
+    transaction_id: int,
+    *,
+    started_at: datetime,
+    meter_start_wh: float | None,
+    trigger_reason: str,
+) -> None:
+    """Set the start of a transaction whose Started event came after later events."""
+    params = {
+        "tid": transaction_id,
+        "at": started_at,
+        "meter_start": meter_start_wh,
+        "trigger": trigger_reason,
+    }
+    connection.execute(_LATE_START, params)
 
 
 def get(connection: Connection, transaction_id: int) -> Row[Any] | None:

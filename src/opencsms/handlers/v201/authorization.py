@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from opencsms.domain.model import AuthorizationStatus, IdTokenInfo
 from opencsms.handlers.context import Handler, Payload, StationContext
+from opencsms.handlers.registration import refuse_unless_accepted
 from opencsms.handlers.v201.common import id_token_info
-from opencsms.handlers.v201.provisioning import refuse_unless_accepted
 
 #: Token types that carry no identity to look up (C01: NoAuthorization; Central tokens are the CSMS's own).
 UNCHECKED_TYPES = frozenset({"NoAuthorization"})

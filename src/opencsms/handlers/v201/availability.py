@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from opencsms.handlers.context import Handler, Payload, StationContext, parse_datetime
-from opencsms.handlers.v201.provisioning import refuse_unless_accepted
+from opencsms.handlers.registration import refuse_unless_accepted
 
 
 async def status_notification(ctx: StationContext, payload: Payload) -> Payload:

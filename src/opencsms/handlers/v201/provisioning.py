@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from opencsms.domain.model import BootInfo
 from opencsms.handlers.context import Handler, Payload, StationContext, format_datetime
+from opencsms.handlers.registration import forget_triggers, refuse_unless_accepted
 from opencsms.handlers.v201.variables import report_attributes
-from opencsms.ocppj.errors import SecurityError
-
-#: What a Rejected station may still send (B03.FR.03); transaction data is never refused.
-ALLOWED_WHILE_NOT_ACCEPTED = frozenset(
-    {"BootNotification", "TransactionEvent", "MeterValues", "NotifyReport"}
-)
-
-
-def refuse_unless_accepted(ctx: StationContext, action: str) -> None:
-    """Raises SecurityError when a station told Rejected sends anything but a boot or transaction data."""
-    if ctx.registration == "Rejected" and action not in ALLOWED_WHILE_NOT_ACCEPTED:
-        raise SecurityError(f"{action} refused: the station's registration was rejected")
 
 
 async def boot_notification(ctx: StationContext, payload: Payload) -> Payload:
@@ -34,6 +23,7 @@ async def boot_notification(ctx: StationContext, payload: Payload) -> Payload:
     )
     decision = await ctx.domain.stations.boot(ctx.station_id, info, ctx.clock())
     ctx.registration = str(decision.status)
+    forget_triggers(ctx)
     return {
         "status": str(decision.status),
         "currentTime": format_datetime(decision.current_time),
@@ -49,7 +39,11 @@ async def heartbeat(ctx: StationContext, payload: Payload) -> Payload:
 
 
 async def notify_report(ctx: StationContext, payload: Payload) -> Payload:
-    """B07/B08: one part (seqNo, tbc) of a base report or custom report; kept in the device model."""
+    """B07/B08: one part (seqNo, tbc) of a base report or custom report; kept in the device model.
+
+    A Pending station may send it (B02.FR.09), a Rejected one not (B03.FR.07).
+    """
+    refuse_unless_accepted(ctx, "NotifyReport")
     await ctx.domain.device_model.store_report(
         ctx.station_id,
         request_id=payload["requestId"],
@@ -60,6 +54,8 @@ async def notify_report(ctx: StationContext, payload: Payload) -> Payload:
     )
     return {}
 
+
+__all__ = ["HANDLERS", "refuse_unless_accepted"]
 
 HANDLERS: dict[str, Handler] = {
     "BootNotification": boot_notification,
