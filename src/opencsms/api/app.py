@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from opencsms import dashboard
 from opencsms.api import api_keys, commands, configuration, operations, session, stations, transactions
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.problems import install
@@ -59,4 +60,5 @@ def create_app(
     app.include_router(transactions.router)
     app.include_router(commands.router)
     app.include_router(configuration.router)
+    dashboard.install(app)
     return app

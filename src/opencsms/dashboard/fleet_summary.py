@@ -1,0 +1,194 @@
+"""The overview's figures: stations and connectors by state, sessions, power now, energy today.
+
+Computed in the store with grouped queries, so the overview costs the same with ten stations or
+ten thousand: nothing per station is sent to the browser except the short list of stations that
+need attention (offline or with a faulted connector).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from opencsms.store.schema import connectors, meter_values, stations, transactions
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+ACTIVE_POWER = "Power.Active.Import"
+FAULTED = "Faulted"
+# Units meter values come in, to W and Wh.
+_TO_BASE_UNIT = {"kW": 1000.0, "kWh": 1000.0}
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """A station an operator should look at: offline, or with a faulted connector."""
+
+    id: str
+    connected: bool
+    faulted: bool
+    ocpp_version: str | None
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSummary:
+    stations_total: int
+    stations_online: int
+    stations_offline: int
+    stations_faulted: int
+    stations_by_version: dict[str, int]
+    connectors_by_status: dict[str, int]
+    active_sessions: int
+    power_w: float
+    energy_today_wh: float
+    attention: list[AttentionItem] = field(default_factory=list)
+    attention_total: int = 0
+
+
+def summarize(connection: Connection, day_start: datetime, attention_limit: int = 20) -> FleetSummary:
+    """The fleet's figures now; "today" starts at ``day_start`` (the operator's midnight)."""
+    online = offline = 0
+    by_version: Counter[str] = Counter()
+    for version, connected, count in connection.execute(
+        select(stations.c.ocpp_version, stations.c.connected, func.count()).group_by(
+            stations.c.ocpp_version, stations.c.connected
+        )
+    ):
+        by_version[version or "unknown"] += count
+        if connected:
+            online += count
+        else:
+            offline += count
+    by_status = {
+        status: count
+        for status, count in connection.execute(
+            # OCPP 1.6 connector 0 is the charge point as a whole, not a connector.
+            select(connectors.c.status, func.count())
+            .where(connectors.c.connector_id > 0)
+            .group_by(connectors.c.status)
+            .order_by(connectors.c.status)
+        )
+    }
+    faulted_ids = select(connectors.c.station_id).where(connectors.c.status == FAULTED).distinct()
+    faulted = connection.execute(select(func.count()).select_from(faulted_ids.subquery())).scalar_one()
+    active = connection.execute(
+        select(func.count()).select_from(transactions).where(transactions.c.status == "active")
+    ).scalar_one()
+    power, energy = _power_and_energy(connection, day_start)
+    needs_attention = or_(stations.c.connected.is_(False), stations.c.id.in_(faulted_ids))
+    attention_total = connection.execute(
+        select(func.count()).select_from(stations).where(needs_attention)
+    ).scalar_one()
+    attention_rows = connection.execute(
+        select(
+            stations.c.id,
+            stations.c.connected,
+            stations.c.ocpp_version,
+            stations.c.last_seen,
+            stations.c.id.in_(faulted_ids).label("faulted"),
+        )
+        .where(needs_attention)
+        .order_by(stations.c.id)
+        .limit(attention_limit)
+    ).all()
+    return FleetSummary(
+        stations_total=online + offline,
+        stations_online=online,
+        stations_offline=offline,
+        stations_faulted=faulted,
+        stations_by_version=dict(sorted(by_version.items())),
+        connectors_by_status=by_status,
+        active_sessions=active,
+        power_w=power,
+        energy_today_wh=energy,
+        attention=[
+            AttentionItem(r.id, bool(r.connected), bool(r.faulted), r.ocpp_version, r.last_seen)
+            for r in attention_rows
+        ],
+        attention_total=attention_total,
+    )
+
+
+def _power_and_energy(connection: Connection, day_start: datetime) -> tuple[float, float]:
+    """Power of running sessions now (their latest sample), energy delivered since ``day_start``."""
+    tx = transactions
+    touched_today = connection.execute(
+        select(tx.c.id, tx.c.status, tx.c.started_at, tx.c.meter_start_wh, tx.c.meter_stop_wh).where(
+            or_(tx.c.status == "active", tx.c.stopped_at >= day_start)
+        )
+    ).all()
+    latest = _latest_samples(connection)
+    power = sum(reading(values, ACTIVE_POWER) or 0.0 for values in latest.values())
+    began_earlier = [row.id for row in touched_today if row.started_at < day_start]
+    baselines = _register_before(connection, began_earlier, day_start) if began_earlier else {}
+    energy = 0.0
+    for row in touched_today:
+        start = (
+            row.meter_start_wh if row.started_at >= day_start else baselines.get(row.id, row.meter_start_wh)
+        )
+        end = (
+            row.meter_stop_wh if row.status != "active" else reading(latest.get(row.id, []), ENERGY_REGISTER)
+        )
+        if start is not None and end is not None and end > start:
+            energy += end - start
+    return power, energy
+
+
+def _latest_samples(connection: Connection) -> dict[int, list[Any]]:
+    """The values of each running session's latest sample (one index seek per session)."""
+    mv = meter_values
+    later = meter_values.alias("later")
+    newest = (
+        select(func.max(later.c.timestamp))
+        .where(later.c.transaction_id == transactions.c.id)
+        .correlate(transactions)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(mv.c.transaction_id, mv.c.measurand, mv.c.phase, mv.c.unit, mv.c.value_num)
+        .select_from(transactions.join(mv, mv.c.transaction_id == transactions.c.id))
+        .where(and_(transactions.c.status == "active", mv.c.timestamp == newest))
+    ).all()
+    latest: dict[int, list[Any]] = {}
+    for row in rows:
+        latest.setdefault(row.transaction_id, []).append(row)
+    return latest
+
+
+def _register_before(
+    connection: Connection, transaction_ids: Sequence[int], moment: datetime
+) -> dict[int, float]:
+    """Each session's energy register just before ``moment`` (registers only go up: the max)."""
+    mv = meter_values
+    rows = connection.execute(
+        select(mv.c.transaction_id, mv.c.unit, func.max(mv.c.value_num))
+        .where(
+            mv.c.transaction_id.in_(transaction_ids),
+            mv.c.measurand == ENERGY_REGISTER,
+            mv.c.phase.is_(None),
+            mv.c.timestamp < moment,
+        )
+        .group_by(mv.c.transaction_id, mv.c.unit)
+    ).all()
+    return {tid: value * _TO_BASE_UNIT.get(unit or "", 1.0) for tid, unit, value in rows if value is not None}
+
+
+def reading(values: Iterable[Any], measurand: str) -> float | None:
+    """The total of ``measurand`` in W or Wh: its phase-less value, else the sum of its phases."""
+    total: float | None = None
+    phases: float | None = None
+    for value in values:
+        if value.measurand != measurand or value.value_num is None:
+            continue
+        number = value.value_num * _TO_BASE_UNIT.get(value.unit or "", 1.0)
+        if value.phase is None:
+            total = number
+        elif value.phase in ("L1", "L2", "L3", "L1-N", "L2-N", "L3-N"):
+            phases = (phases or 0.0) + number
+    return total if total is not None else phases

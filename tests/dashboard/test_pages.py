@@ -1,0 +1,66 @@
+"""The dashboard in a real browser: a real opencsms fed by simulated stations, seen live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from opencsms.runtime import Runtime
+from opencsms.simulate import SimulatedStation16, StationConfig
+from tests.simulate.csms import VALIDATOR
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def station(server: Runtime) -> AsyncIterator[SimulatedStation16]:
+    """A 1.6 station, not yet connected: the test decides when it comes online."""
+    await server.domain.tokens.add("DASH-TAG")
+    st = SimulatedStation16(
+        StationConfig(
+            "CP-DASH-1",
+            server.ocpp_url,
+            vendor="Alfen",
+            model="Eve Double",
+            firmware_version="4.12.0",
+            meter_interval=0.5,
+            unplug_seconds=0.0,
+            boot_retry_seconds=0.1,
+        ),
+        validator=VALIDATOR,
+    )
+    yield st
+    await st.disconnect()
+
+
+async def bring_online(station: SimulatedStation16) -> None:
+    await station.connect()
+    assert await station.boot() == "Accepted"
+    await station.announce_statuses()
+
+
+async def test_station_comes_online_live_on_overview_and_stations_pages(
+    server: Runtime, station: SimulatedStation16, browser_page: Page, screenshot_dir: Path
+) -> None:
+    page = browser_page
+    await page.goto(server.http_url + "/")
+    await expect(page.locator("#kpi-stations")).to_have_text("0")
+
+    await bring_online(station)
+    # No reload: the overview follows the station's boot and connector statuses.
+    await expect(page.locator("#kpi-online")).to_have_text("1")
+    await expect(page.locator("#connector-bars [data-label='Available'] .bar-count")).to_have_text("2")
+    await page.screenshot(path=screenshot_dir / "overview.png")
+
+    await page.goto(server.http_url + "/stations")
+    row = page.locator("#stations tr[data-station-id='CP-DASH-1']")
+    await expect(row.locator(".station-status")).to_have_text("Online")
+    await expect(row).to_contain_text("Alfen · Eve Double")
+    await expect(row).to_contain_text("4.12.0")
+    await page.screenshot(path=screenshot_dir / "stations.png")
+
+    await station.disconnect()
+    await expect(row.locator(".station-status")).to_have_text("Offline")
