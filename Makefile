@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test check lint types bench conformance clean
+.PHONY: setup run test check lint types bench conformance screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ bench: setup
 ## conformance: which OCA certification cases have an e2e test named after them; writes docs/conformance.md
 conformance: setup
 	$(BIN)/python -m tools.conformance
+
+## screenshots: run the dashboard browser tests and save their screenshots to docs/screenshots
+screenshots: setup
+	OPENCSMS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/dashboard
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from opencsms.runtime import Runtime
+from tests.conftest import admin_key, auth
 
 pytestmark = pytest.mark.e2e
 
@@ -43,9 +44,13 @@ async def test_static_files_and_api_routes_are_served_alongside(server: Runtime)
 
 async def test_overview_figures_of_an_empty_fleet(server: Runtime) -> None:
     async with httpx.AsyncClient(base_url=server.http_url) as client:
+        anonymous = await client.get("/api/v1/dashboard/overview")
         response = await client.get(
-            "/api/v1/dashboard/overview", params={"day_start": "2026-01-01T00:00:00+01:00"}
+            "/api/v1/dashboard/overview",
+            params={"day_start": "2026-01-01T00:00:00+01:00"},
+            headers=auth(admin_key(server)),
         )
+    assert anonymous.status_code == 401  # the dashboard's data needs a key like the rest of the API
     body = response.json()
     assert response.status_code == 200
     assert body["stations_total"] == 0 and body["active_sessions"] == 0 and body["power_w"] == 0

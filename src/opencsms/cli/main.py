@@ -49,6 +49,7 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"opencsms is running: OCPP {rt.ocpp_url}/{{stationId}} (1.6, 2.0.1, 2.1)", flush=True)
+    print(f"  Dashboard: {rt.http_url}/", flush=True)
     print(f"  API and docs: {rt.http_url}/docs    health: {rt.http_url}/health", flush=True)
     if rt.bootstrap_api_key:
         path = api_keys.write_key_file(rt.bootstrap_api_key)

@@ -36,8 +36,10 @@ export async function api(path, { method = "GET", params = {}, body, loginOn401 
     init.body = JSON.stringify(body);
   }
   const response = await fetch(apiUrl(path, params), init);
-  if (response.status === 401 && loginOn401) {
+  if (response.status === 401 && loginOn401 && location.pathname !== "/login") {
     goToLogin();
+    // The page is going away: leave the caller waiting rather than fail it.
+    return new Promise(() => {});
   }
   if (!response.ok) {
     let problem = null;

@@ -9,8 +9,11 @@ import { renderPager } from "./layout.js";
 const MESSAGE_TYPES = { 2: "CALL", 3: "RESULT", 4: "ERROR", 5: "RESULT ERROR", 6: "SEND" };
 const PAGE_SIZE = 50;
 
-/** The action of a logged frame, from the entry or from the frame itself (CALLs carry it). */
-function describe(entry) {
+/**
+ * The frame parsed, its type and action: CALLs carry their action; a result or error gets the
+ * action of the CALL with its message id (`actions`: id -> action, from the same page).
+ */
+function describe(entry, actions = new Map()) {
   let frame = entry.frame;
   if (typeof frame === "string") {
     try {
@@ -20,12 +23,13 @@ function describe(entry) {
     }
   }
   const type = Array.isArray(frame) ? MESSAGE_TYPES[frame[0]] || String(frame[0]) : "?";
-  const action = entry.action || (Array.isArray(frame) && frame[0] === 2 ? frame[2] : "");
+  let action = entry.action || "";
+  if (!action && Array.isArray(frame)) action = frame[0] === 2 ? frame[2] : actions.get(frame[1]) || "";
   return { frame, type, action };
 }
 
-function item(entry) {
-  const { frame, type, action } = describe(entry);
+function item(entry, actions) {
+  const { frame, type, action } = describe(entry, actions);
   const direction = entry.direction === "in" ? "in" : "out";
   return h("li", { dataset: { action: action || "", direction } },
     h("details", {},
@@ -40,9 +44,9 @@ function item(entry) {
   );
 }
 
-/** The log widget: `filter(action)`, `follow(on)`, `live(event)` (a bus event of the station). */
+/** The log widget: `filter(action)`, `follow(on)`, `live()` (an event of the station happened). */
 export function messageLog(list, empty, pager, stationBase) {
-  const state = { action: "", offset: 0, follow: true, available: true };
+  const state = { action: "", offset: 0, follow: true, available: true, timer: null };
   let loading = null;
   const matches = (action) => !state.action || (action || "").toLowerCase().includes(state.action.toLowerCase());
 
@@ -60,8 +64,13 @@ export function messageLog(list, empty, pager, stationBase) {
       throw error;
     }
     // The server filters by action when it can; the same filter here keeps the list exact.
-    const items = page.items.filter((entry) => matches(describe(entry).action));
-    fill(list, items.map(item));
+    const actions = new Map();
+    for (const entry of page.items) {
+      const { frame } = describe(entry);
+      if (Array.isArray(frame) && frame[0] === 2) actions.set(frame[1], frame[2]);
+    }
+    const items = page.items.filter((entry) => matches(describe(entry, actions).action));
+    fill(list, items.map((entry) => item(entry, actions)));
     empty.hidden = items.length !== 0;
     renderPager(pager, page, (offset) => {
       state.offset = offset;
@@ -87,14 +96,13 @@ export function messageLog(list, empty, pager, stationBase) {
       state.follow = on;
       if (on) reload();
     },
-    live(event) {
-      if (!state.available || !state.follow || state.offset !== 0 || loading) return;
-      if (!event.kind.startsWith("message.")) return;
-      const entry = event.data;
-      if (!matches(describe(entry).action)) return;
-      list.prepend(item(entry));
-      empty.hidden = true;
-      while (list.children.length > PAGE_SIZE) list.lastElementChild.remove();
+    /** Something happened at the station: its frames are in the log within a second. */
+    live() {
+      if (!state.available || !state.follow || state.offset !== 0) return;
+      clearTimeout(state.timer);
+      state.timer = setTimeout(() => {
+        if (!loading) reload();
+      }, 1200);
     },
   };
 }

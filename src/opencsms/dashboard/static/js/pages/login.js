@@ -5,6 +5,7 @@ import { logIn } from "../auth.js";
 
 const form = document.getElementById("login");
 const error = document.getElementById("login-error");
+const submit = form.querySelector("button[type=submit]");
 
 function target() {
   const next = new URLSearchParams(location.search).get("next") || "/";
@@ -26,3 +27,6 @@ form.addEventListener("submit", async (event) => {
     error.hidden = false;
   }
 });
+
+// The button stays disabled until this module runs, so the key is never sent as a plain form.
+submit.disabled = false;
