@@ -7,6 +7,7 @@ import contextlib
 import logging
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -18,6 +19,7 @@ from opencsms.bus import EventBus, InProcessBus
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.services import Domain
+from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.sessions import SessionManager
 from opencsms.settings import Settings
@@ -48,6 +50,8 @@ class Runtime:
     api_keys: ApiKeyService
     #: The admin key created on first start (no keys in the store yet); None otherwise.
     bootstrap_api_key: str | None = None
+    #: Asks stations to renew certificates that end soon.
+    certificate_renewals: asyncio.Task[None] | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -73,6 +77,8 @@ class Runtime:
         return f"http://{host}:{self.http_port}"
 
     async def stop(self) -> None:
+        if self.certificate_renewals is not None:
+            self.certificate_renewals.cancel()
         for _, listener, _ in self.listeners:
             listener.close()
         await self.sessions.close_all()
@@ -128,6 +134,9 @@ async def start(settings: Settings) -> Runtime:
         message_rate=settings.station_message_rate,
         message_burst=settings.station_message_burst,
     )
+    domain.certificates.gateway = sessions
+    domain.certificates.ca_loader = lambda: signing_ca(settings)
+    domain.certificates.validity_days = settings.certificate_validity_days
     handshake = HandshakeFilterChain(
         credentials=domain.security.credentials,
         admit=sessions.admit,
@@ -175,6 +184,11 @@ async def start(settings: Settings) -> Runtime:
             listener_config.security_profile,
         )
     log.info("HTTP on %s:%s", settings.http_host, http_port)
+    renewals = asyncio.get_running_loop().create_task(
+        domain.certificates.renew_periodically(
+            3600.0, timedelta(days=settings.certificate_renewal_days), sessions.sessions.__contains__
+        )
+    )
     return Runtime(
         settings,
         store,
@@ -190,6 +204,7 @@ async def start(settings: Settings) -> Runtime:
         bus,
         api_keys,
         bootstrap_api_key,
+        renewals,
     )
 
 
@@ -212,11 +227,22 @@ def ca_directory(settings: Settings) -> str:
     return "var/ca"
 
 
+def signing_ca(settings: Settings) -> CertificateAuthority:
+    """The CA that signs station CSRs: the external one when configured, else the managed one.
+
+    Raises:
+        OSError, ValueError: the CA files cannot be read or created.
+    """
+    if settings.ca_cert_file and settings.ca_key_file:
+        return CertificateAuthority.from_files(settings.ca_cert_file, settings.ca_key_file)
+    return CertificateAuthority.load_or_create(ca_directory(settings))
+
+
 def _managed_ca_cert(settings: Settings, specs: list[ListenerSpec]) -> str:
     """The managed CA's certificate file, when a profile 3 listener names no client CA of its own."""
     if not any(spec.profile == 3 and not spec.ca for spec in specs):
         return ""
-    from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
-
+    if settings.ca_cert_file:
+        return settings.ca_cert_file
     CertificateAuthority.load_or_create(ca_directory(settings))
     return str(Path(ca_directory(settings)) / CA_CERT_FILE)

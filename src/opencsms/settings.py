@@ -41,6 +41,12 @@ class Settings:
     tls_client_ca_file: str = ""
     #: The CSMS-managed CA that signs station CSRs (created on first use); "" = var/ca.
     ca_dir: str = ""
+    #: An external signing CA instead (PEM certificate and unencrypted key files).
+    ca_cert_file: str = ""
+    ca_key_file: str = ""
+    #: Station certificates: days they are valid, days before the end a renewal is asked for.
+    certificate_validity_days: int = 365
+    certificate_renewal_days: int = 30
     #: Abuse limits; 0 disables a rate limit.
     connections_per_ip: float = 20.0
     connection_burst_per_ip: float = 200.0

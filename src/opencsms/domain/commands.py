@@ -139,6 +139,36 @@ class SetNetworkProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class InstallCertificate:
+    """Install a root certificate (M05 / 1.6 InstallCertificate). ``certificate_type``:
+    CSMSRootCertificate (1.6: CentralSystemRootCertificate), ManufacturerRootCertificate, ..."""
+
+    certificate_type: str
+    certificate: str  # PEM
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteCertificate:
+    """Delete an installed certificate (M04), named by its hash data as GetInstalledCertificateIds
+    reports it: hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber."""
+
+    certificate_hash_data: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GetInstalledCertificateIds:
+    """M03 / 1.6 GetInstalledCertificateIds; no types: all (2.0.1), CSMS root (1.6 needs one)."""
+
+    certificate_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RenewCertificate:
+    """Ask for a new CSR now: 2.0.1 TriggerMessage SignChargingStationCertificate, 1.6
+    ExtendedTriggerMessage SignChargePointCertificate (A02 / 1.6 whitepaper § 3.2)."""
+
+
+@dataclass(frozen=True, slots=True)
 class RawCall:
     """Any call of the station's OCPP version, payload as the spec gives it (validated before sending)."""
 
@@ -163,6 +193,10 @@ Command = (
     | GetVariables
     | SetVariables
     | SetNetworkProfile
+    | InstallCertificate
+    | DeleteCertificate
+    | GetInstalledCertificateIds
+    | RenewCertificate
     | RawCall
 )
 
@@ -178,6 +212,10 @@ COMMANDS: dict[str, type[Command]] = {
     "unlock_connector": UnlockConnector,
     "trigger_message": TriggerMessage,
     "get_transaction_status": GetTransactionStatus,
+    "install_certificate": InstallCertificate,
+    "delete_certificate": DeleteCertificate,
+    "get_installed_certificate_ids": GetInstalledCertificateIds,
+    "renew_certificate": RenewCertificate,
     "get_base_report": GetBaseReport,
     "get_report": GetReport,
     "get_variables": GetVariables,
@@ -187,7 +225,7 @@ COMMANDS: dict[str, type[Command]] = {
 }
 _NAMES = {cls: name for name, cls in COMMANDS.items()}
 # Arguments that are tuples (JSON brings them as lists).
-_TUPLE_ARGS = ("keys", "variables", "criteria")
+_TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types")
 
 
 @dataclass(frozen=True, slots=True)

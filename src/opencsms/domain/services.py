@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from opencsms.domain.certificates import CertificateService
 from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.model import RegistrationPolicy
@@ -53,6 +54,7 @@ class Domain:
         )
         self.tokens = TokenService(store, clock=clock)
         self.security = SecurityService(store, events, clock=clock)
+        self.certificates = CertificateService(self.security, clock=clock)
         self.transactions = TransactionService(
             store,
             events,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import V16, Call, OcppError
 from opencsms.ocppj.errors import TypeConstraintViolation
+from opencsms.simulate import security16
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions16 import complete_stop, start_session
 from opencsms.transport.connection import CallFailed, Payload
@@ -205,4 +206,5 @@ HANDLERS: dict[str, Handler] = {
     "Reset": reset,
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
+    **security16.HANDLERS,
 }

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import Call
-from opencsms.simulate import reports201
+from opencsms.simulate import reports201, security201
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions201 import complete_stop, start_session
 from opencsms.transport.connection import Payload
@@ -123,6 +123,8 @@ async def trigger_message(station: SimulatedStation201, payload: Payload) -> Pay
         if not running:
             return {"status": "Rejected"}
         follow_up = _send_updates(station, running)
+    elif message == "SignChargingStationCertificate":
+        follow_up = security201.send_csr(station)
     elif message in ("LogStatusNotification", "FirmwareStatusNotification"):
         follow_up = station.call(message, {"status": "Idle"})
     else:
@@ -238,4 +240,5 @@ HANDLERS: dict[str, Handler] = {
     "SetVariables": reports201.set_variables,
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
+    **security201.HANDLERS,
 }

@@ -37,6 +37,11 @@ class StationConfig:
     max_power_w: float | Sequence[float] = 22_000.0
     phases: int = 3
     password: str | None = None  # OCPP security profile 1: HTTP Basic auth on the handshake
+    #: OCPP security profile 0-3; None: 1 with a password, else 0. 2 and 3 need a wss:// url.
+    security_profile: int | None = None
+    client_cert: str | None = None  # PEM files of the station certificate and key (profile 3)
+    client_key: str | None = None
+    ca_cert: str | None = None  # PEM file of the CA the CSMS's server certificate chains to
     # Timings.
     meter_interval: float = 60.0
     heartbeat_interval: float = 300.0  # until the CSMS's BootNotification answer says otherwise

@@ -14,7 +14,6 @@ charges at a time: a connector in 1.6, an EVSE in 2.x; ``point_ids`` numbers the
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import random
 from abc import ABC, abstractmethod
@@ -27,7 +26,8 @@ from websockets.typing import Subprotocol
 
 from opencsms.ocppj import VERSION_SUBPROTOCOL, Call, OcppError, UsageError
 from opencsms.simulate.autopilot import run_autonomously
-from opencsms.simulate.ev import ChargingSession, ElectricVehicle
+from opencsms.simulate.ev import ChargingSession, ElectricVehicle, ocpp_timestamp
+from opencsms.simulate.security import StationSecurity
 from opencsms.simulate.state import ChargingPoint, StationConfig, StationStats
 from opencsms.transport.connection import CallFailed, ConnectionLost, OcppConnection, Payload, Validator
 
@@ -62,6 +62,7 @@ class SimulatedStationBase(ABC):
         self._connection: OcppConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.security = StationSecurity.from_config(config)
 
     # -- what each version provides ----------------------------------------------------------------
 
@@ -157,11 +158,8 @@ class SimulatedStationBase(ABC):
         return f"{self.config.url.rstrip('/')}/{quote(self.station_id, safe='')}"
 
     def handshake_headers(self) -> dict[str, str]:
-        """Extra handshake headers: Basic auth (security profile 1) when a password is set."""
-        if self.config.password is None:
-            return {}
-        secret = base64.b64encode(f"{self.station_id}:{self.config.password}".encode()).decode()
-        return {"Authorization": f"Basic {secret}"}
+        """Extra handshake headers: Basic auth (security profiles 1 and 2) when a password is set."""
+        return self.security.handshake_headers()
 
     async def connect(self) -> None:
         """Open the WebSocket and start serving it; does nothing when already connected.
@@ -178,6 +176,7 @@ class SimulatedStationBase(ABC):
                 self.endpoint_url,
                 subprotocols=[self.subprotocol],
                 additional_headers=self.handshake_headers(),
+                ssl=self.security.ssl_context() if self.endpoint_url.startswith("wss:") else None,
                 ping_interval=self.config.ping_interval,
                 open_timeout=10.0,
                 close_timeout=2.0,
@@ -292,6 +291,13 @@ class SimulatedStationBase(ABC):
                 self.store_heartbeat_interval(self.boot_interval)
             self.online.set()
         return self.registration
+
+    async def security_event(self, event_type: str, tech_info: str | None = None) -> None:
+        """Send SecurityEventNotification (2.0.1 A04, 1.6 whitepaper § 5). Raises what :meth:`call` raises."""
+        payload: Payload = {"type": event_type, "timestamp": ocpp_timestamp()}
+        if tech_info is not None:
+            payload["techInfo"] = tech_info
+        await self.call("SecurityEventNotification", payload)
 
     async def heartbeat(self) -> str:
         """Send Heartbeat; returns the CSMS's currentTime. Raises what :meth:`call` raises."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.v16 import security_commands
 
 
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
@@ -64,4 +65,7 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             return "ChangeConfiguration", {"key": key, "value": value}
         case c.RawCall(action=action, payload=raw):
             return action, raw
+    certificate_call = security_commands.to_call(command)
+    if certificate_call is not None:
+        return certificate_call
     raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 1.6 equivalent")

@@ -9,6 +9,7 @@ from opencsms.handlers.v201 import (
     data_transfer,
     meter_values,
     provisioning,
+    security,
     transactions,
 )
 
@@ -20,6 +21,7 @@ HANDLERS: dict[str, Handler] = {
     **transactions.HANDLERS,
     **meter_values.HANDLERS,
     **data_transfer.HANDLERS,
+    **security.HANDLERS,
 }
 
 __all__ = ["HANDLERS"]

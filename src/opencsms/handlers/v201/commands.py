@@ -8,6 +8,7 @@ import time
 from opencsms.domain import commands as c
 from opencsms.domain.device_model import parse_key
 from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.v201 import security_commands
 
 # Request ids for reports and remote starts; seeded from the clock so they stay fresh across restarts.
 _request_ids = itertools.count(int(time.time()) % 1_000_000 * 100)
@@ -169,4 +170,7 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
                 "evseId": evse_id if evse_id is not None else 1,
                 "connectorId": connector_id,
             }
+    certificate_call = security_commands.to_call(command)
+    if certificate_call is not None:
+        return certificate_call
     raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 2.0.1 equivalent")
