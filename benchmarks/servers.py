@@ -145,6 +145,7 @@ async def start_opencsms(id_tags: tuple[str, ...] = (), command: list[str] | Non
         OPENCSMS_CONNECTIONS_PER_IP="0",
         OPENCSMS_STATION_MESSAGE_RATE="0",
         OPENCSMS_MAX_PENDING_HANDSHAKES="100000",
+        OPENCSMS_MAX_PENDING_HANDSHAKES_PER_IP="100000",
     )
     opencsms = command or _console_script("opencsms")
     notes = await asyncio.to_thread(_add_tokens, opencsms, id_tags, env, workdir.name)

@@ -105,6 +105,7 @@ async def start(settings: Settings) -> Runtime:
         ping_timeout=settings.ping_timeout or None,
         open_timeout=settings.handshake_timeout,
         max_pending_handshakes=settings.max_pending_handshakes,
+        max_pending_handshakes_per_ip=settings.max_pending_handshakes_per_ip,
     )
     specs = parse_listeners(settings.listeners) or [
         ListenerSpec(settings.ocpp_port, settings.ocpp_security_profile)

@@ -56,6 +56,7 @@ class Settings:
     station_message_rate: float = 50.0
     station_message_burst: float = 500.0
     max_pending_handshakes: int = 1000
+    max_pending_handshakes_per_ip: int = 100
     handshake_timeout: float = 10.0
     #: How long a connected station gets to answer a ping when another connection claims its id.
     takeover_ping_timeout: float = 5.0

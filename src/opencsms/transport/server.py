@@ -7,8 +7,9 @@ the HTTP upgrade request into a :class:`HandshakeRequest` and the decision into 
 The websockets library picks a subprotocol by the server's list order, so the list is given
 newest first.
 
-Abuse limits applied here: at most ``max_pending_handshakes`` connections may be between TCP
-accept and the end of the WebSocket handshake (more are dropped at once), and a handshake that
+Abuse limits applied here: at most ``max_pending_handshakes`` connections (and
+``max_pending_handshakes_per_ip`` from one address) may be between TCP accept and the end of the
+WebSocket handshake (more are dropped at once), and a handshake that
 does not finish within ``open_timeout`` (TLS included) is dropped: a slowloris client holds a
 slot for that long at most.
 """
@@ -49,6 +50,7 @@ class ListenerConfig:
     security_profile: int = 0
     ssl: ssl.SSLContext | None = None
     max_pending_handshakes: int = 1000
+    max_pending_handshakes_per_ip: int = 100
 
 
 def _reply(status: HTTPStatus, text: str, headers: Sequence[tuple[str, str]] = ()) -> Response:
@@ -79,31 +81,49 @@ def _peer_address(connection: ServerConnection) -> str:
 
 
 class _PendingHandshakes:
-    """Counts connections still in their opening handshake."""
+    """Counts connections still in their opening handshake, in all and per IP address."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, limit_per_ip: int) -> None:
         self.limit = limit
+        self.limit_per_ip = limit_per_ip
         self.count = 0
+        self.per_ip: dict[str, int] = {}
         self.dropped = 0
+
+    def enter(self, ip: str) -> bool:
+        if self.count >= self.limit or self.per_ip.get(ip, 0) >= self.limit_per_ip:
+            self.dropped += 1
+            return False
+        self.count += 1
+        self.per_ip[ip] = self.per_ip.get(ip, 0) + 1
+        return True
+
+    def leave(self, ip: str) -> None:
+        self.count -= 1
+        left = self.per_ip[ip] - 1
+        if left:
+            self.per_ip[ip] = left
+        else:
+            del self.per_ip[ip]
 
 
 async def start_listener(config: ListenerConfig, check: HandshakeCheck, on_session: SessionHandler) -> Server:
     """Start listening; ``on_session(station_id, subprotocol, websocket)`` serves each station."""
-    pending = _PendingHandshakes(config.max_pending_handshakes)
+    pending = _PendingHandshakes(config.max_pending_handshakes, config.max_pending_handshakes_per_ip)
 
     class GuardedConnection(ServerConnection):
-        """Drops a connection at once when too many others are still in their handshake."""
+        """Drops a connection at once when too many others (in all, or from its address) are still
+        in their handshake."""
 
         async def handshake(self, *args: Any, **kwargs: Any) -> None:
-            if pending.count >= pending.limit:
-                pending.dropped += 1
+            ip = _peer_address(self)
+            if not pending.enter(ip):
                 self.transport.abort()
                 raise ConnectionError("too many pending handshakes")
-            pending.count += 1
             try:
                 await super().handshake(*args, **kwargs)
             finally:
-                pending.count -= 1
+                pending.leave(ip)
 
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?")[0] in ("/health", "/health/"):

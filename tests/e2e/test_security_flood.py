@@ -1,0 +1,123 @@
+"""Abuse on 127.0.0.1, bounded in count and time: slowloris handshakes, connection floods, message
+floods and oversized frames. Each test checks that a well-behaved station is still served.
+
+Attackers bind to 127.0.0.2 (still the loopback interface, talking to the server on 127.0.0.1)
+so that limits per address can be told apart from the global ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from opencsms.runtime import Runtime
+from tests.e2e.test_security_basic_auth import wait_events
+from tests.e2e.wsclient import RawStation
+
+pytestmark = pytest.mark.e2e
+
+ATTACKER = ("127.0.0.2", 0)
+
+
+async def served(rt: Runtime, station_id: str, timeout: float = 5.0) -> float:
+    """Connect a fresh station, boot it and send a heartbeat; returns how long that took."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    station = await asyncio.wait_for(RawStation.open(rt.ocpp_url, station_id), timeout)
+    boot = await station.call(
+        "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}, timeout
+    )
+    assert boot[2]["status"] == "Accepted"
+    assert (await station.call("Heartbeat", {}, timeout))[0] == 3
+    await station.close()
+    return loop.time() - started
+
+
+async def open_slow_handshake(port: int) -> asyncio.StreamWriter:
+    """A slowloris client: connects and sends half an HTTP request, then nothing."""
+    _, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=ATTACKER)
+    writer.write(b"GET /ocpp/SLOW HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    await writer.drain()
+    return writer
+
+
+@pytest.fixture
+async def guarded(server_factory: Callable[..., Any]) -> AsyncIterator[Runtime]:
+    rt: Runtime = await server_factory(
+        max_pending_handshakes=40,
+        max_pending_handshakes_per_ip=10,
+        handshake_timeout=1.0,
+        connections_per_ip=20.0,
+        connection_burst_per_ip=30.0,
+        station_message_rate=20.0,
+        station_message_burst=40.0,
+    )
+    try:
+        yield rt
+    finally:
+        await rt.stop()
+
+
+async def test_slowloris_handshakes_are_capped_and_dropped_while_others_are_served(guarded: Runtime) -> None:
+    writers = [await open_slow_handshake(guarded.ocpp_port) for _ in range(30)]
+    try:
+        await asyncio.sleep(0.1)
+        pending = guarded.listener.pending_handshakes  # type: ignore[attr-defined]
+        assert pending.per_ip.get("127.0.0.2") == 10  # the rest were dropped at once
+        assert pending.dropped >= 20
+        assert await served(guarded, "CP-POLITE-1") < 2.0
+        # The held handshakes time out: the attacker's slots are freed, nothing stays pending.
+        for _ in range(100):
+            if pending.count == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert pending.count == 0
+    finally:
+        for writer in writers:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+async def test_connection_flood_from_one_address_is_refused_while_others_are_served(guarded: Runtime) -> None:
+    statuses: list[int] = []
+    for i in range(60):
+        try:
+            ws = await connect(f"{guarded.ocpp_url}/FLOOD{i}", subprotocols=["ocpp1.6"], local_addr=ATTACKER)  # type: ignore[list-item]
+        except InvalidStatus as refused:
+            statuses.append(refused.response.status_code)
+        else:
+            statuses.append(101)
+            await ws.close()
+    assert statuses.count(429) >= 25 and statuses[:30] == [101] * 30
+    assert await served(guarded, "CP-POLITE-2") < 2.0
+
+
+async def test_message_flood_closes_the_station_with_1008_while_others_are_served(guarded: Runtime) -> None:
+    flooder = await RawStation.open(guarded.ocpp_url, "CP-FLOOD")
+    frames = [orjson.dumps([2, f"f{i}", "Heartbeat", {}]).decode() for i in range(300)]
+    with pytest.raises(ConnectionClosed) as closed:
+        for frame in frames:
+            await flooder.ws.send(frame)
+        while True:
+            await flooder.ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert closed.value.rcvd.reason == "message rate exceeded"
+    assert [e.event_type for e in await wait_events(guarded, "CP-FLOOD")] == ["MessageRateExceeded"]
+    assert await served(guarded, "CP-POLITE-3") < 2.0
+
+
+async def test_oversized_frame_closes_the_connection_with_1009(guarded: Runtime) -> None:
+    big = await RawStation.open(guarded.ocpp_url, "CP-BIG")
+    with pytest.raises(ConnectionClosed) as closed:
+        await big.ws.send('[2,"x","DataTransfer",{"vendorId":"v","data":"' + "x" * (4 * 1024 * 1024) + '"}]')
+        await big.ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert await served(guarded, "CP-POLITE-4") < 2.0
