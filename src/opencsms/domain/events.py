@@ -37,6 +37,11 @@ class EventPublisher:
     def __init__(self, handler: EventHandler | None) -> None:
         self._handler = handler
 
+    @property
+    def wanted(self) -> bool:
+        """Whether anyone listens; hot paths skip building an event's data when not."""
+        return self._handler is not None
+
     def publish(self, kind: str, station_id: str, data: dict[str, Any]) -> None:
         """Hand the event to the handler, if there is one."""
         if self._handler is None:

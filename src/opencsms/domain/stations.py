@@ -200,6 +200,8 @@ class StationService:
             )
 
         await self._store.write(job)
+        if not self._events.wanted:
+            return
         self._events.publish(
             "connector.status",
             station_id,

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Row
 from opencsms.domain.model import AuthorizationStatus, IdToken, IdTokenInfo
 from opencsms.store import Store
 from opencsms.store import tokens as token_rows
+from opencsms.store.driver_statements import NamedRow
 
 # A stored token has one of these; ConcurrentTx and Unknown describe a situation, not a token.
 STORABLE_STATUSES = frozenset(
@@ -41,7 +42,7 @@ def authorize_in(connection: Connection, id_token: str, now: datetime) -> IdToke
     return authorization(_token(row) if row is not None else None, now)
 
 
-def _token(row: Row[Any]) -> IdToken:
+def _token(row: Row[Any] | NamedRow) -> IdToken:
     return IdToken(
         id_token=row.id_token,
         status=AuthorizationStatus(row.status),

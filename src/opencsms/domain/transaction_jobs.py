@@ -78,7 +78,7 @@ def start(connection: Connection, req: TransactionStart, new_station_status: str
     """Store a start unless it is a retry (1.6: same fingerprint; 2.0.1: same reference)."""
     info = authorize_in(connection, req.id_token, req.timestamp)
     if req.transaction_ref is not None:
-        existing = transaction_rows.find(connection, req.station_id, transaction_ref=req.transaction_ref)
+        existing = transaction_rows.find_key(connection, req.station_id, transaction_ref=req.transaction_ref)
         start_key = None
     else:
         start_key = _start_key(req)
@@ -116,7 +116,7 @@ def start(connection: Connection, req: TransactionStart, new_station_status: str
 def stop(connection: Connection, req: TransactionStop, now: datetime) -> Stopped:
     """Store a stop: end the transaction, or record an orphan stop; a repeat changes nothing."""
     info = authorize_in(connection, req.id_token, req.timestamp) if req.id_token else None
-    row = transaction_rows.find(
+    row = transaction_rows.find_key(
         connection, req.station_id, transaction_id=req.transaction_id, transaction_ref=req.transaction_ref
     )
     if row is None:
@@ -173,7 +173,7 @@ def meter_values(
 ) -> Sampled:
     """Store samples, on the station's transaction when it is known (which then fills in a
     missing EVSE or connector), else with the station's name for it."""
-    row = transaction_rows.find(
+    row = transaction_rows.find_key(
         connection, station_id, transaction_id=transaction_id, transaction_ref=transaction_ref
     )
     if row is None:
@@ -204,7 +204,7 @@ def transaction_event(
     and changes nothing.
     """
     info = authorize_in(connection, event.id_token, event.timestamp) if event.id_token else None
-    row = transaction_rows.find(connection, event.station_id, transaction_ref=event.transaction_ref)
+    row = transaction_rows.find_key(connection, event.station_id, transaction_ref=event.transaction_ref)
     created = row is None
     if row is None:
         transaction_id = _create_from_event(connection, event, new_station_status, now)

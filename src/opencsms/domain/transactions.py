@@ -118,8 +118,9 @@ class TransactionService:
                 transaction_ref=transaction_ref,
             )
         )
-        where = {"evse_id": evse_id, "connector_id": connector_id}
-        self._publish_meter(station_id, sampled.transaction_id, sampled.transaction_ref, where, samples)
+        if self._events.wanted:
+            where = {"evse_id": evse_id, "connector_id": connector_id}
+            self._publish_meter(station_id, sampled.transaction_id, sampled.transaction_ref, where, samples)
 
     def _publish_meter(
         self,
@@ -144,7 +145,7 @@ class TransactionService:
         """
         now = self._clock()
         stopped = await self._store.write(lambda connection: jobs.stop(connection, req, now))
-        if stopped.first_time:
+        if stopped.first_time and self._events.wanted:
             self._publish_stop(req, stopped)
         return StopResult(known=stopped.transaction_id is not None, id_token_info=stopped.id_token_info)
 
@@ -179,7 +180,7 @@ class TransactionService:
         applied = await self._store.write(
             lambda connection: jobs.transaction_event(connection, event, new_status, now)
         )
-        if not applied.duplicate:
+        if not applied.duplicate and self._events.wanted:
             self._publish_event(event, applied)
         return TransactionEventResult(applied.transaction_id, applied.id_token_info)
 

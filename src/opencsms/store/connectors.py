@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.store.driver_statements import DriverStatement
 from opencsms.store.schema import connector_status_history, connectors
-from opencsms.store.upsert import upsert_statement
+from opencsms.store.upsert import upsert_driver_statement
 
 _KEY = ("station_id", "evse_id", "connector_id")
 _CHANGE = ("status", "error_code", "info", "vendor_error_code")
@@ -21,6 +22,8 @@ _OF_STATION = (
     .order_by(connectors.c.evse_id, connectors.c.connector_id)
 )
 _history = connector_status_history
+_HISTORY_COLUMNS = ("station_id", "evse_id", "connector_id", *_CHANGE, "timestamp", "received_at")
+_INSERT_HISTORY = DriverStatement(_history.insert(), columns=_HISTORY_COLUMNS)
 _HISTORY = (
     select(_history)
     .where(
@@ -67,9 +70,11 @@ def record_status(
         "info": info,
         "vendor_error_code": vendor_error_code,
     }
-    current = upsert_statement(connection, connectors, keys=_KEY, update=(*_CHANGE, "updated_at"))
-    connection.execute(current, {**values, "updated_at": timestamp})
-    connection.execute(_history.insert(), {**values, "timestamp": timestamp, "received_at": now})
+    current = upsert_driver_statement(
+        connection, connectors, keys=_KEY, update=(*_CHANGE, "updated_at"), columns=(*values, "updated_at")
+    )
+    current.execute(connection, {**values, "updated_at": timestamp})
+    _INSERT_HISTORY.execute(connection, {**values, "timestamp": timestamp, "received_at": now})
 
 
 def list_for_station(connection: Connection, station_id: str) -> Sequence[Row[Any]]:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from opencsms.store import migrate
+from opencsms.store.batched_reads import BatchedReader
 from opencsms.store.engine import (
     DEFAULT_URL,
     SqliteSynchronous,
@@ -20,7 +21,7 @@ from opencsms.store.engine import (
 )
 from opencsms.store.errors import StoreClosedError
 from opencsms.store.group_commit import GroupCommitStats, GroupCommitWriter, TransactionRunner, WriteJob
-from opencsms.store.transaction_runners import AsyncEngineRunner, ThreadRunner
+from opencsms.store.transaction_runners import AsyncEngineRunner, SqliteRunner
 
 T = TypeVar("T")
 ReadJob = Callable[[Connection], T]
@@ -32,10 +33,13 @@ class Store:
     Create it with :meth:`open`; close it with :meth:`close` (or ``async with``).
     """
 
-    def __init__(self, engine: AsyncEngine, writer: GroupCommitWriter) -> None:
+    def __init__(
+        self, engine: AsyncEngine, writer: GroupCommitWriter, reader: BatchedReader | None = None
+    ) -> None:
         """Use :meth:`open`; this only wires already-built parts together."""
         self._engine = engine
         self._writer = writer
+        self._reader = reader
         self._closed = False
 
     @classmethod
@@ -45,7 +49,7 @@ class Store:
         *,
         migrate_to_head: bool = True,
         sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL,
-        max_batch: int = 500,
+        max_batch: int = 5000,
         batch_window: float = 0.0,
     ) -> Store:
         """Connect to ``url``, migrate the schema to head and start the writer.
@@ -69,15 +73,19 @@ class Store:
             await engine.dispose()
             raise
         runner: TransactionRunner
+        reader = None
         if engine.dialect.name == "sqlite":
-            runner = ThreadRunner(
+            runner = SqliteRunner(
+                create_sqlite_writer_engine(resolved, sqlite_synchronous=sqlite_synchronous)
+            )
+            reader = BatchedReader(
                 create_sqlite_writer_engine(resolved, sqlite_synchronous=sqlite_synchronous)
             )
         else:
             runner = AsyncEngineRunner(engine)
         writer = GroupCommitWriter(runner, max_batch=max_batch, batch_window=batch_window)
         writer.start()
-        return cls(engine, writer)
+        return cls(engine, writer, reader)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -126,6 +134,8 @@ class Store:
         """
         if self._closed:
             raise StoreClosedError("the store is closed")
+        if self._reader is not None:
+            return await self._reader.read(job)
         async with self._engine.connect() as connection:
             return await connection.run_sync(job)
 
@@ -136,6 +146,8 @@ class Store:
         self._closed = True
         try:
             await self._writer.close()
+            if self._reader is not None:
+                await self._reader.close()
         finally:
             await self._engine.dispose()
 

@@ -82,11 +82,14 @@ def create_engine(url: URL, *, sqlite_synchronous: SqliteSynchronous) -> AsyncEn
 def create_sqlite_writer_engine(url: URL, *, sqlite_synchronous: SqliteSynchronous) -> Engine:
     """A blocking (pysqlite) engine on the SQLite file of ``url``, set up like :func:`create_engine`.
 
-    For the group-commit writer, which runs a whole batch in one worker thread: aiosqlite
-    hands every statement to its own thread and back, which costs about four times the
-    statement itself.
+    For the group-commit writer and the batched reader, which each run a whole batch in one
+    worker thread: aiosqlite hands every statement to its own thread and back, which costs
+    about four times the statement itself.
     """
-    engine = create_sync_engine(url.set(drivername="sqlite"), pool_size=1)
+    # Used from the event loop and from a worker thread, one after the other, never at once.
+    engine = create_sync_engine(
+        url.set(drivername="sqlite"), pool_size=1, connect_args={"check_same_thread": False}
+    )
     _configure_sqlite(engine, sqlite_synchronous)
     return engine
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.store.driver_statements import DriverStatement
 from opencsms.store.schema import meter_values
 
 # Every column a caller gives for each row (the insert is one executemany, so all rows need
@@ -30,7 +31,7 @@ COLUMNS = (
     "signed_data",
 )
 
-_INSERT = meter_values.insert()
+_INSERT = DriverStatement(meter_values.insert(), columns=COLUMNS)
 _LINK = (
     update(meter_values)
     .where(
@@ -56,8 +57,7 @@ _LATEST_OF_STATION = (
 
 def insert_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows (each with exactly :data:`COLUMNS`) in one executemany."""
-    if rows:
-        connection.execute(_INSERT, list(rows))
+    _INSERT.execute_many(connection, rows)
 
 
 def link(connection: Connection, station_id: str, transaction_ref: str, transaction_id: int) -> int:

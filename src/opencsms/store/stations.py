@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.schema import stations
-from opencsms.store.upsert import upsert_statement
+from opencsms.store.upsert import upsert_driver_statement, upsert_statement
 
 # The columns a BootNotification may set.
 BOOT_COLUMNS = (
@@ -37,9 +37,11 @@ _TOUCH = update(stations).where(stations.c.id == bindparam("station_id")).values
 
 def ensure(connection: Connection, station_id: str, *, registration_status: str, now: datetime) -> None:
     """Insert a bare row for ``station_id`` unless it exists (rows naming a station need one)."""
-    statement = upsert_statement(connection, stations, keys=("id",), update=())
-    connection.execute(
-        statement, {"id": station_id, "registration_status": registration_status, "created_at": now}
+    statement = upsert_driver_statement(
+        connection, stations, keys=("id",), update=(), columns=("id", "registration_status", "created_at")
+    )
+    statement.execute(
+        connection, {"id": station_id, "registration_status": registration_status, "created_at": now}
     )
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.store.driver_statements import DriverStatement, NamedRow
 from opencsms.store.schema import id_tokens
 from opencsms.store.upsert import upsert_statement
 
 _COLUMNS = tuple(column.name for column in id_tokens.c)
-_BY_TOKEN = select(id_tokens).where(id_tokens.c.id_token == bindparam("id_token"))
+_BY_TOKEN = DriverStatement(select(id_tokens).where(id_tokens.c.id_token == bindparam("id_token")))
 _ALL = select(id_tokens).order_by(id_tokens.c.id_token)
 _SET_STATUS = (
     update(id_tokens)
@@ -58,9 +59,9 @@ def set_status(connection: Connection, id_token: str, status: str, now: datetime
     return connection.execute(_SET_STATUS, {"token": id_token, "new_status": status, "now": now}).first()
 
 
-def get(connection: Connection, id_token: str) -> Row[Any] | None:
-    """The token's row, or None."""
-    return connection.execute(_BY_TOKEN, {"id_token": id_token}).first()
+def get(connection: Connection, id_token: str) -> NamedRow | None:
+    """The token's row, or None (every message that names a token reads it)."""
+    return _BY_TOKEN.execute(connection, {"id_token": id_token}).first_named()
 
 
 def list_all(connection: Connection) -> Sequence[Row[Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.store.driver_statements import DriverStatement, NamedRow
 from opencsms.store.schema import transactions
 
 ACTIVE = "active"
@@ -16,8 +17,10 @@ ENDED = "ended"
 
 _tx = transactions
 _INSERT = _tx.insert().returning(_tx.c.id)
-_SET_REF = update(_tx).where(_tx.c.id == bindparam("tid")).values(transaction_ref=bindparam("ref"))
-_END = (
+_SET_REF = DriverStatement(
+    update(_tx).where(_tx.c.id == bindparam("tid")).values(transaction_ref=bindparam("ref"))
+)
+_END = DriverStatement(
     update(_tx)
     .where(_tx.c.id == bindparam("tid"), _tx.c.status == ACTIVE)
     .values(
@@ -32,7 +35,7 @@ _END = (
 # What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the highest seqNo and
 # the gaps below it, the latest charging state and trigger reason; a token, EVSE or reservation
 # only where none is known yet.
-_PROGRESS = (
+_PROGRESS = DriverStatement(
     update(_tx)
     .where(_tx.c.id == bindparam("tid"))
     .values(
@@ -67,7 +70,24 @@ _OF_STATION_BY_ID = select(_tx).where(
 _OF_STATION_BY_REF = select(_tx).where(
     _tx.c.station_id == bindparam("station_id"), _tx.c.transaction_ref == bindparam("ref")
 )
-_BY_START_KEY = select(_tx).where(_tx.c.start_key == bindparam("key"))
+# What the write path needs of a transaction it is given (all plain integers and text).
+_KEY_COLUMNS = (
+    _tx.c.id,
+    _tx.c.transaction_ref,
+    _tx.c.evse_id,
+    _tx.c.connector_id,
+    _tx.c.last_seq_no,
+    _tx.c.seq_gaps,
+)
+_KEY_BY_ID = DriverStatement(
+    select(*_KEY_COLUMNS).where(_tx.c.station_id == bindparam("station_id"), _tx.c.id == bindparam("tid"))
+)
+_KEY_BY_REF = DriverStatement(
+    select(*_KEY_COLUMNS).where(
+        _tx.c.station_id == bindparam("station_id"), _tx.c.transaction_ref == bindparam("ref")
+    )
+)
+_KEY_BY_START_KEY = DriverStatement(select(*_KEY_COLUMNS).where(_tx.c.start_key == bindparam("key")))
 
 
 def insert(connection: Connection, values: Mapping[str, Any]) -> int:
@@ -83,7 +103,7 @@ def insert(connection: Connection, values: Mapping[str, Any]) -> int:
 
 def set_ref(connection: Connection, transaction_id: int, transaction_ref: str) -> None:
     """Set the station-facing reference (OCPP 1.6 uses the id, known only after the insert)."""
-    connection.execute(_SET_REF, {"tid": transaction_id, "ref": transaction_ref})
+    _SET_REF.execute(connection, {"tid": transaction_id, "ref": transaction_ref})
 
 
 def end(
@@ -105,7 +125,7 @@ def end(
         "token": stop_id_token,
         "now": now,
     }
-    return connection.execute(_END, params).rowcount == 1
+    return _END.execute(connection, params).rowcount == 1
 
 
 def record_progress(
@@ -146,7 +166,7 @@ def record_progress(
         "was_offline": offline,
         "now": now,
     }
-    connection.execute(_PROGRESS, params)
+    _PROGRESS.execute(connection, params)
 
 
 def record_late_start(
@@ -194,9 +214,27 @@ def find(
     return None
 
 
-def find_by_start_key(connection: Connection, start_key: str) -> Row[Any] | None:
-    """The transaction an identical OCPP 1.6 StartTransaction created, or None."""
-    return connection.execute(_BY_START_KEY, {"key": start_key}).first()
+def find_key(
+    connection: Connection,
+    station_id: str,
+    *,
+    transaction_id: int | None = None,
+    transaction_ref: str | None = None,
+) -> NamedRow | None:
+    """Like :func:`find`, but only ``id``, ``transaction_ref``, ``evse_id``, ``connector_id``,
+    ``last_seq_no`` and ``seq_gaps``: what store jobs need, read at a fraction of the cost."""
+    if transaction_id is not None:
+        return _KEY_BY_ID.execute(connection, {"station_id": station_id, "tid": transaction_id}).first_named()
+    if transaction_ref is not None:
+        return _KEY_BY_REF.execute(
+            connection, {"station_id": station_id, "ref": transaction_ref}
+        ).first_named()
+    return None
+
+
+def find_by_start_key(connection: Connection, start_key: str) -> NamedRow | None:
+    """The transaction an identical OCPP 1.6 StartTransaction created (as :func:`find_key`), or None."""
+    return _KEY_BY_START_KEY.execute(connection, {"key": start_key}).first_named()
 
 
 def list_recent(

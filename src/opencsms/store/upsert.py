@@ -9,6 +9,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from opencsms.store.driver_statements import DriverStatement
+
 # Both dialects' Insert classes have on_conflict_do_update / _nothing and ``excluded``.
 _INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -47,3 +49,33 @@ def _build(
     if returning:
         statement = statement.returning(*(table.c[column] for column in returning))
     return statement
+
+
+def upsert_driver_statement(
+    connection: Connection,
+    table: Table,
+    *,
+    keys: tuple[str, ...],
+    update: tuple[str, ...],
+    columns: tuple[str, ...],
+    returning: tuple[str, ...] = (),
+) -> DriverStatement:
+    """:func:`upsert_statement` as a :class:`DriverStatement` for hot paths; every execution
+    gives exactly ``columns``.
+
+    Raises:
+        KeyError: the connection's backend is neither SQLite nor PostgreSQL.
+    """
+    return _build_driver(connection.dialect.name, table, keys, update, columns, returning)
+
+
+@cache
+def _build_driver(
+    backend: str,
+    table: Table,
+    keys: tuple[str, ...],
+    update: tuple[str, ...],
+    columns: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> DriverStatement:
+    return DriverStatement(_build(backend, table, keys, update, returning), columns=columns)
