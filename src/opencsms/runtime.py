@@ -16,9 +16,11 @@ from websockets.asyncio.server import Server
 from opencsms.api.app import create_app
 from opencsms.auth import ApiKeyService, Role
 from opencsms.bus import EventBus, InProcessBus
+from opencsms.command_queue import CommandQueue
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.services import Domain
+from opencsms.message_log import MessageLog
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.sessions import SessionManager
@@ -26,6 +28,7 @@ from opencsms.settings import Settings
 from opencsms.store import Store
 from opencsms.transport.listeners import ListenerSpec, build_listener_configs, parse_listeners
 from opencsms.transport.server import ListenerConfig, start_listener
+from opencsms.webhooks import WebhookService
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,9 @@ class Runtime:
     bootstrap_api_key: str | None = None
     #: Asks stations to renew certificates that end soon.
     certificate_renewals: asyncio.Task[None] | None = None
+    command_queue: CommandQueue | None = None
+    message_log: MessageLog | None = None
+    webhooks: WebhookService | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -79,6 +85,7 @@ class Runtime:
     async def stop(self) -> None:
         if self.certificate_renewals is not None:
             self.certificate_renewals.cancel()
+        self.bus.close()  # ends live event streams, so the HTTP server can stop
         for _, listener, _ in self.listeners:
             listener.close()
         await self.sessions.close_all()
@@ -88,6 +95,12 @@ class Runtime:
         self.http.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.http_task, 5)
+        if self.command_queue is not None:
+            await self.command_queue.close()
+        if self.webhooks is not None:
+            await self.webhooks.close()
+        if self.message_log is not None:
+            await self.message_log.close()
         await self.store.close()
 
 
@@ -138,6 +151,17 @@ async def start(settings: Settings) -> Runtime:
     domain.certificates.gateway = sessions
     domain.certificates.ca_loader = lambda: signing_ca(settings)
     domain.certificates.validity_days = settings.certificate_validity_days
+    message_log = None
+    if settings.message_log_retention_days > 0:
+        message_log = MessageLog(store, retention=timedelta(days=settings.message_log_retention_days))
+        message_log.start()
+        sessions.frame_recorder = message_log.observer
+    command_queue = CommandQueue(store, sessions, bus)
+    command_queue.start()
+    webhooks = WebhookService(
+        store, bus, max_attempts=settings.webhook_max_attempts, backoff_base=settings.webhook_backoff
+    )
+    await webhooks.start()
     handshake = HandshakeFilterChain(
         credentials=domain.security.credentials,
         admit=sessions.admit,
@@ -159,6 +183,10 @@ async def start(settings: Settings) -> Runtime:
     except BaseException:
         for _, server, _ in listeners:
             server.close()
+        await webhooks.close()
+        await command_queue.close()
+        if message_log is not None:
+            await message_log.close()
         await store.close()
         raise
     listener, ocpp_port = listeners[0][1], listeners[0][2]
@@ -168,7 +196,14 @@ async def start(settings: Settings) -> Runtime:
     http_socket.bind((settings.http_host, settings.http_port))
     http_port = http_socket.getsockname()[1]
     app = create_app(
-        domain, sessions, bus=bus, api_keys_service=api_keys, session_secret=settings.session_secret or None
+        domain,
+        sessions,
+        bus=bus,
+        api_keys_service=api_keys,
+        session_secret=settings.session_secret or None,
+        command_queue=command_queue,
+        message_log=message_log,
+        webhooks_service=webhooks,
     )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     http = uvicorn.Server(config)
@@ -206,6 +241,9 @@ async def start(settings: Settings) -> Runtime:
         api_keys,
         bootstrap_api_key,
         renewals,
+        command_queue=command_queue,
+        message_log=message_log,
+        webhooks=webhooks,
     )
 
 

@@ -23,6 +23,7 @@ from opencsms.handlers.v16 import configuration as v16_configuration
 from opencsms.handlers.v201 import commands as v201_commands
 from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
+from opencsms.metrics import OcppMetrics
 from opencsms.ocppj import V16, V21, V201, Call
 from opencsms.ocppj.errors import NotImplementedCallError, OcppError
 from opencsms.security.handshake import SecurityEvent
@@ -88,6 +89,9 @@ class SessionManager:
         self.stats = SessionStats()
         self._claims: dict[str, asyncio.Lock] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self.metrics = OcppMetrics()
+        #: Given a station id, a callback seeing each frame in and out (the message log); optional.
+        self.frame_recorder: Callable[[str], Callable[[str, str | bytes], None]] | None = None
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -109,9 +113,19 @@ class SessionManager:
             self.stats.messages_in += 1
             self.stats.by_action[call.action] = self.stats.by_action.get(call.action, 0) + 1
             handler = handlers.get(call.action)
-            if handler is None:
-                raise NotImplementedCallError(f"{call.action} is not implemented for OCPP {version}")
-            return await handler(ctx, call.payload)
+            started = time.perf_counter()
+            try:
+                if handler is None:
+                    raise NotImplementedCallError(f"{call.action} is not implemented for OCPP {version}")
+                result = await handler(ctx, call.payload)
+            except OcppError as exc:
+                self.metrics.message(call.action, "in", exc.code, time.perf_counter() - started)
+                raise
+            except Exception:
+                self.metrics.message(call.action, "in", "InternalError", time.perf_counter() - started)
+                raise
+            self.metrics.message(call.action, "in", "ok", time.perf_counter() - started)
+            return result
 
         connection = OcppConnection(
             websocket,
@@ -121,7 +135,7 @@ class SessionManager:
             call_timeout=self.call_timeout,
             max_frame_bytes=self.max_frame_bytes,
             name=station_id,
-            on_frame=self._rate_limiter(station_id, websocket) if self.message_rate > 0 else None,
+            on_frame=self._frame_observer(station_id, websocket),
         )
         session = Session(ctx, connection, time.monotonic())
         if not await self._claim(station_id, session, websocket):
@@ -190,6 +204,24 @@ class SessionManager:
 
         return on_frame
 
+    def _frame_observer(
+        self, station_id: str, websocket: WebSocketLike
+    ) -> Callable[[str, str | bytes], None]:
+        """The ``on_frame`` hook: the rate limit, the schema violation count, the message log."""
+        limit = self._rate_limiter(station_id, websocket) if self.message_rate > 0 else None
+        record = self.frame_recorder(station_id) if self.frame_recorder is not None else None
+        frame_sent = self.metrics.frame_sent
+
+        def on_frame(direction: str, frame: str | bytes) -> None:
+            if limit is not None:
+                limit(direction, frame)
+            if direction == "out":
+                frame_sent(frame)
+            if record is not None:
+                record(direction, frame)
+
+        return on_frame
+
     # -- commands ---------------------------------------------------------------------------------
 
     async def execute(
@@ -208,18 +240,22 @@ class SessionManager:
             raise c.UnknownCommand(f"no commands for OCPP {session.context.version} yet")
         action, payload = await translate(session.context, command)
         check_call(session.context, action, payload)
+        started = time.perf_counter()
         try:
             response = await session.connection.call(action, payload, timeout or self.call_timeout)
         except CallTimeout as exc:
+            self.metrics.message(action, "out", "timeout", time.perf_counter() - started)
             raise c.CommandTimeout(f"{station_id} did not answer {action} in time") from exc
         except ConnectionLost as exc:
+            self.metrics.message(action, "out", "offline", time.perf_counter() - started)
             raise c.StationOffline(f"{station_id} disconnected before answering {action}") from exc
         except CallErrorReceived as exc:
-            raise c.CommandRejected(
-                exc.error.code_for(session.context.version), exc.error.description
-            ) from exc
+            code = exc.error.code_for(session.context.version)
+            self.metrics.message(action, "out", code, time.perf_counter() - started)
+            raise c.CommandRejected(code, exc.error.description) from exc
         except OcppError as exc:
             raise c.InvalidCommand(f"{action} payload is invalid: {exc}") from exc
+        self.metrics.message(action, "out", "ok", time.perf_counter() - started)
         self.stats.messages_out += 1
         await self._record(session.context, action, payload, response)
         status = response.get("status")

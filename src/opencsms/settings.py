@@ -60,6 +60,11 @@ class Settings:
     handshake_timeout: float = 10.0
     #: How long a connected station gets to answer a ping when another connection claims its id.
     takeover_ping_timeout: float = 5.0
+    #: Days the raw OCPP message log keeps frames; 0 turns the log off.
+    message_log_retention_days: float = 7.0
+    #: Webhook deliveries: attempts before giving up, and the first retry delay (then doubling), seconds.
+    webhook_max_attempts: int = 8
+    webhook_backoff: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -6,10 +6,26 @@ A feature adds its router with one line in :func:`create_app` (``app.include_rou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import FastAPI
 
 from opencsms import dashboard
-from opencsms.api import api_keys, commands, configuration, operations, session, stations, transactions
+from opencsms.api import (
+    api_keys,
+    commands,
+    configuration,
+    events,
+    messages,
+    metrics,
+    operations,
+    queued_commands,
+    session,
+    stations,
+    tokens,
+    transactions,
+    webhooks,
+)
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.problems import install
 from opencsms.api.state import ApiState
@@ -17,6 +33,11 @@ from opencsms.auth import ApiKeyService, SessionSigner
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
+
+if TYPE_CHECKING:
+    from opencsms.command_queue import CommandQueue
+    from opencsms.message_log import MessageLog
+    from opencsms.webhooks import WebhookService
 
 DESCRIPTION = """
 Every call but `/health`, `/ready` and `/metrics` needs an API key, sent as
@@ -37,6 +58,9 @@ def create_app(
     bus: EventBus | None = None,
     api_keys_service: ApiKeyService | None = None,
     session_secret: str | None = None,
+    command_queue: CommandQueue | None = None,
+    message_log: MessageLog | None = None,
+    webhooks_service: WebhookService | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="opencsms",
@@ -50,6 +74,9 @@ def create_app(
         bus=bus or InProcessBus(),
         api_keys=api_keys_service or ApiKeyService(domain.store),
         signer=SessionSigner(session_secret),
+        command_queue=command_queue,
+        message_log=message_log,
+        webhooks=webhooks_service,
     )
     install(app)
     app.add_middleware(AuthMiddleware)
@@ -58,7 +85,14 @@ def create_app(
     app.include_router(api_keys.router)
     app.include_router(stations.router)
     app.include_router(transactions.router)
+    app.include_router(tokens.router)
+    app.include_router(tokens.groups_router)
     app.include_router(commands.router)
     app.include_router(configuration.router)
+    app.include_router(queued_commands.router)
+    app.include_router(messages.router)
+    app.include_router(metrics.router)
+    app.include_router(events.router)
+    app.include_router(webhooks.router)
     dashboard.install(app)
     return app

@@ -1,21 +1,70 @@
-"""Commands to stations: the station's answer, 409 offline, 504 no answer in time."""
+"""Commands to stations: one endpoint per operator action, the same for OCPP 1.6 and 2.0.1.
+
+Each answers with the station's answer; 409 when the station is offline (unless ``queue=true``:
+then 202 and the command waits for the station's next boot), 504 when it does not answer in time.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from opencsms.api.deps import SessionsDep
+from opencsms.api.deps import PrincipalDep, SessionsDep, api_state
 from opencsms.api.problems import Problem
 from opencsms.api.views import CommandResultOut
+from opencsms.auth import Principal
+from opencsms.command_queue import QueuedCommand
 from opencsms.domain import commands as c
+from opencsms.sessions import SessionManager
 
 router = APIRouter(prefix="/api/v1/stations/{station_id}/commands", tags=["commands"])
 
 StationId = Annotated[str, Path(min_length=1, max_length=48)]
 Timeout = Annotated[float | None, Query(gt=0, le=300, description="seconds to wait for the answer")]
+Queue = Annotated[
+    bool, Query(description="if the station is offline, queue the command (202) instead of 409")
+]
+ExpiresIn = Annotated[int, Query(ge=1, le=30 * 86400, description="seconds a queued command waits at most")]
+
+
+class QueuedCommandOut(BaseModel):
+    id: int
+    station_id: str
+    command: str
+    args: dict[str, Any]
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    finished_at: datetime | None
+    result: dict[str, Any] | None
+    error: str | None
+    created_by: str | None
+
+    @classmethod
+    def of(cls, queued: QueuedCommand) -> QueuedCommandOut:
+        return cls(
+            id=queued.id,
+            station_id=queued.station_id,
+            command=queued.command,
+            args=queued.args,
+            status=queued.status,
+            created_at=queued.created_at,
+            expires_at=queued.expires_at,
+            finished_at=queued.finished_at,
+            result=queued.result,
+            error=queued.error,
+            created_by=queued.created_by,
+        )
+
+
 COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
+    202: {"model": QueuedCommandOut, "description": "the station is offline; the command is queued"},
     404: {"description": "unknown command"},
     409: {"description": "the station is offline"},
     422: {"description": "invalid arguments"},
@@ -25,9 +74,17 @@ COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def run_command(
-    sessions: SessionsDep, station_id: str, command: c.Command, timeout: float | None
-) -> CommandResultOut:
-    """Send ``command`` and turn what can go wrong into problems."""
+    request: Request,
+    sessions: SessionManager,
+    station_id: str,
+    command: c.Command,
+    timeout: float | None,
+    *,
+    queue: bool = False,
+    expires_in: int = 3600,
+    principal: Principal | None = None,
+) -> CommandResultOut | JSONResponse:
+    """Send ``command`` (or queue it when asked and the station is offline); problems for failures."""
     try:
         result = await sessions.execute(station_id, command, timeout)
     except c.UnknownCommand as exc:
@@ -35,7 +92,14 @@ async def run_command(
     except c.InvalidCommand as exc:
         raise Problem(422, "Invalid command", str(exc)) from exc
     except c.StationOffline as exc:
-        raise Problem(409, "Station offline", str(exc)) from exc
+        command_queue = api_state(request).command_queue
+        if not queue or command_queue is None:
+            raise Problem(409, "Station offline", f"{exc} (add ?queue=true to queue the command)") from exc
+        now = datetime.now().astimezone()
+        queued = await command_queue.enqueue(
+            station_id, command, now + timedelta(seconds=expires_in), principal.name if principal else None
+        )
+        return JSONResponse(QueuedCommandOut.of(queued).model_dump(mode="json"), status_code=202)
     except c.CommandTimeout as exc:
         raise Problem(504, "Station did not answer", str(exc)) from exc
     except c.CommandRejected as exc:
@@ -45,20 +109,103 @@ async def run_command(
     )
 
 
-@router.post("/{command}", responses=COMMAND_ERRORS)
+def _typed_endpoint(command_type: type[c.Command]) -> Callable[..., Awaitable[Any]]:
+    """An endpoint taking ``command_type``'s fields as its JSON body (all optional fields may be left out)."""
+    body_required = any(
+        f.default is inspect.Parameter.empty for f in inspect.signature(command_type).parameters.values()
+    )
+
+    async def endpoint(
+        request: Request,
+        station_id: str,
+        sessions: SessionManager,
+        principal: Principal,
+        args: Any = None,
+        timeout: float | None = None,
+        queue: bool = False,
+        expires_in: int = 3600,
+    ) -> CommandResultOut | JSONResponse:
+        command = args if args is not None else command_type()  # type: ignore[call-arg]
+        return await run_command(
+            request,
+            sessions,
+            station_id,
+            command,
+            timeout,
+            queue=queue,
+            expires_in=expires_in,
+            principal=principal,
+        )
+
+    body = Annotated[command_type, Body()] if body_required else Annotated[command_type | None, Body()]
+    parameter = inspect.Parameter
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            parameter("request", parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+            parameter("station_id", parameter.POSITIONAL_OR_KEYWORD, annotation=StationId),
+            parameter("sessions", parameter.POSITIONAL_OR_KEYWORD, annotation=SessionsDep),
+            parameter("principal", parameter.POSITIONAL_OR_KEYWORD, annotation=PrincipalDep),
+            parameter(
+                "args",
+                parameter.POSITIONAL_OR_KEYWORD,
+                annotation=body,
+                **({} if body_required else {"default": None}),
+            ),
+            parameter("timeout", parameter.KEYWORD_ONLY, annotation=Timeout, default=None),
+            parameter("queue", parameter.KEYWORD_ONLY, annotation=Queue, default=False),
+            parameter("expires_in", parameter.KEYWORD_ONLY, annotation=ExpiresIn, default=3600),
+        ],
+        return_annotation=CommandResultOut,
+    )
+    return endpoint
+
+
+_SUMMARIES = {
+    "reset": "Reset the station (1.6 Reset, 2.0.1 Reset)",
+    "remote_start": "Start a charging session (1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction)",
+    "remote_stop": "Stop a transaction by its opencsms id (RemoteStopTransaction, RequestStopTransaction)",
+    "unlock_connector": "Unlock a connector (1.6 and 2.0.1 UnlockConnector)",
+    "change_availability": "Make the station, an EVSE or a connector (in)operative (ChangeAvailability)",
+    "trigger_message": "Ask the station to send a message now (TriggerMessage)",
+    "get_configuration": "Read configuration (1.6 GetConfiguration, 2.0.1 GetVariables)",
+    "set_configuration": "Change configuration (1.6 ChangeConfiguration, 2.0.1 SetVariables)",
+    "clear_cache": "Clear the authorization cache (ClearCache)",
+    "data_transfer": "Vendor-specific data (DataTransfer)",
+    "get_transaction_status": "Ask whether transaction messages are queued on the station (2.0.1 E14)",
+    "call": "Any call of the station's OCPP version, payload as the spec gives it",
+}
+
+for _name, _summary in _SUMMARIES.items():
+    router.add_api_route(
+        f"/{_name}",
+        _typed_endpoint(c.COMMANDS[_name]),
+        methods=["POST"],
+        summary=_summary,
+        responses=COMMAND_ERRORS,
+        response_model=CommandResultOut,
+        name=f"command_{_name}",
+    )
+
+
+@router.post("/{command}", responses=COMMAND_ERRORS, response_model=CommandResultOut)
 async def send_command(
+    request: Request,
     station_id: StationId,
     command: Annotated[str, Path(max_length=64)],
     sessions: SessionsDep,
+    principal: PrincipalDep,
     args: Annotated[dict[str, Any] | None, Body()] = None,
     timeout: Timeout = None,
-) -> CommandResultOut:
-    """Send a version-neutral command by name (reset, remote_start, remote_stop, ...) with its
-    arguments as JSON; returns the station's answer."""
+    queue: Queue = False,
+    expires_in: ExpiresIn = 3600,
+) -> CommandResultOut | JSONResponse:
+    """Any command by name with its arguments as JSON (the CLI uses it)."""
     try:
         cmd = c.command_from_dict({"command": command, "args": args or {}})
     except c.UnknownCommand as exc:
         raise Problem(404, "Unknown command", str(exc)) from exc
     except c.InvalidCommand as exc:
         raise Problem(422, "Invalid command", str(exc)) from exc
-    return await run_command(sessions, station_id, cmd, timeout)
+    return await run_command(
+        request, sessions, station_id, cmd, timeout, queue=queue, expires_in=expires_in, principal=principal
+    )

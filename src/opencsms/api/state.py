@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opencsms.auth import ApiKeyService, SessionSigner
 from opencsms.bus import EventBus
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
+
+if TYPE_CHECKING:
+    from opencsms.command_queue import CommandQueue
+    from opencsms.message_log import MessageLog
+    from opencsms.webhooks import WebhookService
 
 
 @dataclass
@@ -20,5 +25,8 @@ class ApiState:
     signer: SessionSigner
     #: How long a browser session (cookie) lasts, seconds.
     session_ttl: int = 12 * 3600
+    command_queue: CommandQueue | None = None
+    message_log: MessageLog | None = None
+    webhooks: WebhookService | None = None
     #: Feature services other modules attach (webhooks, command queue, message log, ...).
     extras: dict[str, Any] = field(default_factory=dict)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep, SessionsDep
 from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
 from opencsms.api.views import ConnectorOut, StationOut
+from opencsms.domain import registry
 from opencsms.domain.model import RegistrationStatus
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
@@ -82,3 +84,50 @@ async def connector_history(
         raise Problem(404, "Not found", f"no station {station_id}")
     history = await domain.stations.status_history(station_id, connector_id, limit, evse_id=evse_id)
     return [ConnectorOut.of(c) for c in history]
+
+
+class StationCreate(BaseModel):
+    id: str = Field(min_length=1, max_length=48, pattern=r"^[^/]+$")
+    registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
+
+
+class StationUpdate(BaseModel):
+    registration_status: RegistrationStatus
+
+
+@router.post("", status_code=201, responses={409: {"description": "the station exists"}})
+async def create_station(body: StationCreate, domain: DomainDep, sessions: SessionsDep) -> StationOut:
+    """Register a station before it first connects (needed with ``OPENCSMS_REGISTRATION_POLICY=reject``)."""
+    if await domain.stations.get(body.id) is not None:
+        raise Problem(409, "Station exists", f"station {body.id} exists; PATCH changes it")
+    await domain.stations.register(body.id, body.registration_status)
+    return await get_station(body.id, domain, sessions)
+
+
+@router.patch("/{station_id}", responses=_NOT_FOUND)
+async def update_station(
+    station_id: StationId, body: StationUpdate, domain: DomainDep, sessions: SessionsDep
+) -> StationOut:
+    """Change the station's registration status (Accepted, Pending, Rejected); it applies at its next boot."""
+    if await domain.stations.get(station_id) is None:
+        raise Problem(404, "Not found", f"no station {station_id}")
+    await domain.stations.register(station_id, body.registration_status)
+    return await get_station(station_id, domain, sessions)
+
+
+@router.delete(
+    "/{station_id}",
+    status_code=204,
+    responses={**_NOT_FOUND, 409: {"description": "connected, or has transactions"}},
+)
+async def delete_station(station_id: StationId, domain: DomainDep, sessions: SessionsDep) -> Response:
+    """Remove a station that is offline and has no transactions (its connectors and history go too)."""
+    if station_id in sessions.sessions:
+        raise Problem(409, "Station in use", f"station {station_id} is connected")
+    try:
+        deleted = await registry.delete_station(domain.store, station_id)
+    except registry.StationInUse as exc:
+        raise Problem(409, "Station in use", str(exc)) from exc
+    if not deleted:
+        raise Problem(404, "Not found", f"no station {station_id}")
+    return Response(status_code=204)

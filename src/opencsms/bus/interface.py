@@ -44,6 +44,10 @@ class Subscription(Protocol):
         """The next event; waits for one. Raises ``EOFError`` once the subscription is closed."""
         ...
 
+    def get_nowait(self) -> DomainEvent | None:
+        """The next event if one is queued, else None."""
+        ...
+
     def close(self) -> None:
         """Stop receiving; a waiting :meth:`get` raises ``EOFError``. Idempotent."""
         ...
@@ -62,4 +66,8 @@ class EventBus(Protocol):
 
     def subscribe(self, event_filter: EventFilter | None = None, *, max_queued: int = 1000) -> Subscription:
         """A new subscription receiving events published from now on."""
+        ...
+
+    def close(self) -> None:
+        """End every subscription (their consumers see the end of the stream)."""
         ...

@@ -45,6 +45,9 @@ class MemorySubscription:
             await self._ready.wait()
         return self._events.popleft()
 
+    def get_nowait(self) -> DomainEvent | None:
+        return self._events.popleft() if self._events else None
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
@@ -91,3 +94,7 @@ class InProcessBus:
 
     def unsubscribe(self, subscription: MemorySubscription) -> None:
         self._subscribers = [s for s in self._subscribers if s is not subscription]
+
+    def close(self) -> None:
+        for subscription in self._subscribers:
+            subscription.close()

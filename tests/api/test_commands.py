@@ -1,0 +1,156 @@
+"""Commands over HTTP: one endpoint per action for 1.6 and 2.0.1, 409 offline, 504 silent, queueing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from opencsms.runtime import Runtime
+from opencsms.simulate import SimulatedStation16, StationConfig
+from opencsms.simulate.station201 import SimulatedStation201
+from tests.e2e.wsclient import RawStation
+from tests.simulate.csms import VALIDATOR, poll
+
+
+@pytest.fixture
+async def station16(server: Runtime) -> AsyncIterator[SimulatedStation16]:
+    st = SimulatedStation16(
+        StationConfig(
+            "CP-16", server.ocpp_url, meter_interval=0.1, unplug_seconds=0.0, boot_retry_seconds=0.1
+        ),
+        validator=VALIDATOR,
+    )
+    await st.connect()
+    assert await st.boot() == "Accepted"
+    await st.announce_statuses()
+    yield st
+    await st.disconnect()
+
+
+@pytest.fixture
+async def station201(server: Runtime) -> AsyncIterator[SimulatedStation201]:
+    st = SimulatedStation201(
+        StationConfig(
+            "CP-201", server.ocpp_url, meter_interval=0.1, unplug_seconds=0.0, boot_retry_seconds=0.1
+        )
+    )
+    await st.connect()
+    assert await st.boot() == "Accepted"
+    await st.announce_statuses()
+    yield st
+    await st.disconnect()
+
+
+async def reset(client: httpx.AsyncClient, station_id: str) -> httpx.Response:
+    return await client.post(f"/api/v1/stations/{station_id}/commands/reset", json={"kind": "Soft"})
+
+
+async def test_tc_014_csms_soft_reset_of_a_1_6_station(
+    client: httpx.AsyncClient, station16: SimulatedStation16
+) -> None:
+    answer = await reset(client, "CP-16")
+    assert answer.status_code == 200 and answer.json() == {
+        "action": "Reset",
+        "status": "Accepted",
+        "response": {"status": "Accepted"},
+    }
+
+
+async def test_tc_b_20_csms_soft_reset_of_a_2_0_1_station_through_the_same_endpoint(
+    client: httpx.AsyncClient, station201: SimulatedStation201
+) -> None:
+    answer = await reset(client, "CP-201")
+    assert answer.status_code == 200 and answer.json()["action"] == "Reset"
+    assert answer.json()["status"] == "Accepted"
+
+
+async def test_typed_endpoints_reach_a_2_0_1_station(
+    client: httpx.AsyncClient, station201: SimulatedStation201
+) -> None:
+    base = "/api/v1/stations/CP-201/commands"
+    assert (await client.post(f"{base}/clear_cache")).json()["action"] == "ClearCache"
+    unlock = await client.post(f"{base}/unlock_connector", json={"evse_id": 1, "connector_id": 1})
+    assert unlock.json()["action"] == "UnlockConnector"
+    trigger = await client.post(f"{base}/trigger_message", json={"message": "Heartbeat"})
+    assert trigger.json() == {
+        "action": "TriggerMessage",
+        "status": "Accepted",
+        "response": {"status": "Accepted"},
+    }
+    variables = await client.post(f"{base}/get_configuration", json={"keys": ["HeartbeatInterval"]})
+    assert variables.json()["action"] == "GetVariables"
+    missing = await client.post(f"{base}/remote_stop", json={})
+    assert missing.status_code == 422 and "transaction_id" in missing.json()["detail"]
+    wrong = await client.post(f"{base}/reset", json={"kind": "Sideways"})
+    assert wrong.status_code == 422
+
+
+async def test_an_offline_station_is_a_409_and_a_silent_one_a_504(
+    server: Runtime, client: httpx.AsyncClient
+) -> None:
+    offline = await client.post("/api/v1/stations/NOBODY/commands/clear_cache")
+    assert offline.status_code == 409 and offline.json()["title"] == "Station offline"
+    silent = await RawStation.open(server.ocpp_url, "SILENT", ("ocpp1.6",))
+    try:
+        answer = await client.post("/api/v1/stations/SILENT/commands/clear_cache", params={"timeout": 0.2})
+        assert answer.status_code == 504 and answer.headers["content-type"] == "application/problem+json"
+    finally:
+        await silent.close()
+
+
+async def test_a_queued_command_waits_for_the_next_boot_and_its_outcome_is_kept(
+    server: Runtime, client: httpx.AsyncClient
+) -> None:
+    queued = await client.post(
+        "/api/v1/stations/CP-Q/commands/change_availability",
+        params={"queue": True, "expires_in": 600},
+        json={"operative": False, "connector_id": 1},
+    )
+    assert queued.status_code == 202
+    body = queued.json()
+    assert (
+        body["status"] == "queued"
+        and body["command"] == "change_availability"
+        and body["created_by"] == "admin"
+    )
+    st = SimulatedStation16(
+        StationConfig("CP-Q", server.ocpp_url, boot_retry_seconds=0.1), validator=VALIDATOR
+    )
+    await st.connect()
+    try:
+        assert await st.boot() == "Accepted"
+
+        async def delivered() -> bool:
+            state = (await client.get(f"/api/v1/queued-commands/{body['id']}")).json()
+            return bool(state["status"] == "delivered")
+
+        await poll(delivered, timeout=10)
+        state = (await client.get(f"/api/v1/queued-commands/{body['id']}")).json()
+        assert state["result"]["action"] == "ChangeAvailability" and state["result"]["status"] == "Accepted"
+        await poll(lambda: st.connectors[1].status == "Unavailable")
+        listed = (await client.get("/api/v1/queued-commands", params={"station_id": "CP-Q"})).json()
+        assert listed["total"] == 1
+        again = await client.delete(f"/api/v1/queued-commands/{body['id']}")
+        assert again.status_code == 409
+    finally:
+        await st.disconnect()
+
+
+async def test_a_queued_command_expires_or_can_be_cancelled(
+    server: Runtime, client: httpx.AsyncClient
+) -> None:
+    base = "/api/v1/stations/CP-X/commands/clear_cache"
+    short = (await client.post(base, params={"queue": True, "expires_in": 1})).json()
+    kept = (await client.post(base, params={"queue": True})).json()
+    cancelled = await client.delete(f"/api/v1/queued-commands/{kept['id']}")
+    assert cancelled.json()["status"] == "cancelled"
+    await asyncio.sleep(1.1)
+    assert (await client.get(f"/api/v1/queued-commands/{short['id']}")).json()["status"] == "expired"
+    assert (await client.get("/api/v1/queued-commands", params={"status": "expired"})).json()["total"] == 1
+    assert (await client.get("/api/v1/queued-commands/999")).status_code == 404
+    assert (await client.delete("/api/v1/queued-commands/999")).status_code == 404
+    assert server.command_queue is not None
+    assert await server.command_queue.deliver("CP-X") == 0  # nothing left to send

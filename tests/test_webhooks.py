@@ -1,0 +1,75 @@
+"""Webhook retry schedule and signatures (src/opencsms/webhooks.py), without a network."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from opencsms.bus import InProcessBus
+from opencsms.domain.events import DomainEvent
+from opencsms.store import Store
+from opencsms.webhooks import WebhookService, sign, verify
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'wh.db'}")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def test_failed_attempts_back_off_exponentially_up_to_the_cap(store: Store) -> None:
+    clock = [NOW]
+    service = WebhookService(
+        store, InProcessBus(), max_attempts=5, backoff_base=1.0, backoff_max=3.0, clock=lambda: clock[0]
+    )
+    hook = await service.create("http://receiver.invalid/hook", secret="x" * 16)
+    await service.enqueue([hook], [DomainEvent("station.connected", "CP1", {})])
+    calls: list[httpx.Request] = []
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(502))
+    )
+    delays = []
+    for _ in range(5):
+        assert await service._send_due(client) == 1
+        (delivery,), _ = await service.deliveries(hook.id)
+        if delivery.next_attempt_at is None:
+            break
+        delays.append((delivery.next_attempt_at - clock[0]).total_seconds())
+        assert await service._send_due(client) == 0  # not due yet
+        clock[0] = delivery.next_attempt_at
+    await client.aclose()
+    assert delays == [1.0, 2.0, 3.0, 3.0]
+    assert (delivery.status, delivery.attempts, delivery.error) == ("failed", 5, "HTTP 502")
+    assert len(calls) == 5
+
+
+async def test_an_unreachable_receiver_is_an_error_not_a_crash(store: Store) -> None:
+    service = WebhookService(store, InProcessBus(), clock=lambda: NOW)
+    hook = await service.create("http://127.0.0.1:9/hook")
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    await service.enqueue([hook], [DomainEvent("x", "CP1", {})])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+        await service._send_due(client)
+    (delivery,), _ = await service.deliveries(hook.id)
+    assert delivery.status == "pending" and delivery.error == "ConnectError: connection refused"
+    assert delivery.next_attempt_at == NOW + timedelta(seconds=1)
+
+
+def test_signatures_cover_the_time_and_the_body() -> None:
+    header = sign("secret", 1000, b'{"a":1}')
+    assert verify("secret", header, b'{"a":1}', now=1010)
+    assert not verify("secret", header, b'{"a":2}', now=1010)
+    assert not verify("secret", header, b'{"a":1}', now=2000)  # replayed too late
+    assert not verify("secret", "garbage", b"", now=1000)
