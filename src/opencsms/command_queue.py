@@ -236,7 +236,12 @@ class CommandQueue:
                     log.exception("queued command %s for %s failed", queued.id, station_id)
                     await self._finish(queued.id, FAILED, None, f"internal error: {exc}")
                 else:
-                    outcome = {"action": result.action, "status": result.status, "response": result.response}
+                    outcome = {
+                        "action": result.action,
+                        "status": result.status,
+                        "response": result.response,
+                        "request": result.request,
+                    }
                     await self._finish(queued.id, DELIVERED, outcome, None)
                 done += 1
         return done

@@ -56,6 +56,7 @@ async def test_tc_014_csms_soft_reset_of_a_1_6_station(
         "action": "Reset",
         "status": "Accepted",
         "response": {"status": "Accepted"},
+        "request": {"type": "Soft"},
     }
 
 
@@ -79,6 +80,7 @@ async def test_typed_endpoints_reach_a_2_0_1_station(
         "action": "TriggerMessage",
         "status": "Accepted",
         "response": {"status": "Accepted"},
+        "request": {"requestedMessage": "Heartbeat"},
     }
     variables = await client.post(f"{base}/get_configuration", json={"keys": ["HeartbeatInterval"]})
     assert variables.json()["action"] == "GetVariables"

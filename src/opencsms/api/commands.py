@@ -175,12 +175,12 @@ _SUMMARIES = {
     "call": "Any call of the station's OCPP version, payload as the spec gives it",
 }
 
-for _name, _summary in _SUMMARIES.items():
+for _name, _command_type in c.COMMANDS.items():
     router.add_api_route(
         f"/{_name}",
-        _typed_endpoint(c.COMMANDS[_name]),
+        _typed_endpoint(_command_type),
         methods=["POST"],
-        summary=_summary,
+        summary=_SUMMARIES.get(_name) or (_command_type.__doc__ or _name).strip().splitlines()[0],
         responses=COMMAND_ERRORS,
         response_model=CommandResultOut,
         name=f"command_{_name}",
