@@ -86,7 +86,8 @@ async def test_stop_event_and_cancellation_end_the_fleet(csms: FakeCsms) -> None
     await csms.wait_for("BootNotification", 2)
     stop.set()
     summary = await running
-    assert summary.boots_accepted == 2
+    # Both boots reached the CSMS; whether their answers arrived before the stop is a race.
+    assert summary.connected == 2 and summary.boots == 2
 
     cancelled = asyncio.create_task(run_fleet(options, out=io.StringIO()))
     await csms.wait_for("BootNotification", 4)
