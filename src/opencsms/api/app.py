@@ -27,6 +27,7 @@ from opencsms.api import (
     webhooks,
 )
 from opencsms.api.auth import AuthMiddleware
+from opencsms.api.openapi_problems import document_problems
 from opencsms.api.problems import install
 from opencsms.api.state import ApiState
 from opencsms.auth import ApiKeyService, SessionSigner
@@ -79,6 +80,7 @@ def create_app(
         webhooks=webhooks_service,
     )
     install(app)
+    document_problems(app)
     app.add_middleware(AuthMiddleware)
     app.include_router(operations.router)
     app.include_router(session.router)
