@@ -20,7 +20,9 @@ from opencsms.handlers.context import Handler, Payload, StationContext
 from opencsms.handlers.registration import check_call
 from opencsms.handlers.v16 import commands as v16_commands
 from opencsms.handlers.v16 import configuration as v16_configuration
+from opencsms.handlers.v16 import smart_charging as v16_smart_charging
 from opencsms.handlers.v201 import commands as v201_commands
+from opencsms.handlers.v201 import smart_charging as v201_smart_charging
 from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
 from opencsms.metrics import OcppMetrics
@@ -41,11 +43,12 @@ log = logging.getLogger(__name__)
 # OCPP 2.1 is a superset of 2.0.1: its stations get the 2.0.1 handlers; 2.1-only actions come on top.
 HANDLERS: dict[str, dict[str, Handler]] = {V16: v16.HANDLERS, V201: v201.HANDLERS, V21: v201.HANDLERS}
 COMMAND_TRANSLATORS = {V16: v16_commands.to_call, V201: v201_commands.to_call, V21: v201_commands.to_call}
-# What a command's answer teaches about the station (configuration keys, device model variables).
+# What a command's answer teaches about the station (configuration keys, device model variables,
+# the charging profiles it holds), kept whoever sent the call.
 RESULT_RECORDERS = {
-    V16: v16_configuration.record_result,
-    V201: v201_variables.record_result,
-    V21: v201_variables.record_result,
+    V16: (v16_configuration.record_result, v16_smart_charging.record_outcome),
+    V201: (v201_variables.record_result, v201_smart_charging.record_outcome),
+    V21: (v201_variables.record_result, v201_smart_charging.record_outcome),
 }
 
 
@@ -262,14 +265,12 @@ class SessionManager:
         return c.CommandResult(action, status if isinstance(status, str) else None, response, payload)
 
     async def _record(self, ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
-        recorder = RESULT_RECORDERS.get(ctx.version)
-        if recorder is None:
-            return
-        try:
-            await recorder(ctx, action, request, response)
-        except Exception:
-            # The station has acted on the call; failing to note it must not hide its answer.
-            log.exception("%s: could not store the answer to %s", ctx.station_id, action)
+        for recorder in RESULT_RECORDERS.get(ctx.version, ()):
+            try:
+                await recorder(ctx, action, request, response)
+            except Exception:
+                # The station has acted on the call; failing to note it must not hide its answer.
+                log.exception("%s: could not store the answer to %s", ctx.station_id, action)
 
     async def close_all(self) -> None:
         await asyncio.gather(

@@ -169,6 +169,48 @@ class RenewCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class SetChargingProfile:
+    """Install a charging profile (1.6 SetChargingProfile, 2.0.1 K01) on ``evse_id`` (0: the station).
+
+    ``profile`` is the JSON form of :mod:`opencsms.domain.charging_profiles`; it is validated
+    against what the station holds before it is sent.
+    """
+
+    profile: dict[str, Any]
+    evse_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ClearChargingProfile:
+    """Remove profiles (1.6 ClearChargingProfile, 2.0.1 K10): by id, or by the other criteria."""
+
+    profile_id: int | None = None
+    evse_id: int | None = None
+    purpose: str | None = None
+    stack_level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetCompositeSchedule:
+    """Ask the station for its composite schedule (1.6 GetCompositeSchedule, 2.0.1 K08)."""
+
+    evse_id: int = 0
+    duration: int = 3600
+    rate_unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetChargingProfiles:
+    """2.0.1 K09: have the station report its profiles (ReportChargingProfiles follow)."""
+
+    evse_id: int | None = None
+    purpose: str | None = None
+    stack_level: int | None = None
+    profile_ids: tuple[int, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RawCall:
     """Any call of the station's OCPP version, payload as the spec gives it (validated before sending)."""
 
@@ -197,6 +239,10 @@ Command = (
     | DeleteCertificate
     | GetInstalledCertificateIds
     | RenewCertificate
+    | SetChargingProfile
+    | ClearChargingProfile
+    | GetCompositeSchedule
+    | GetChargingProfiles
     | RawCall
 )
 
@@ -221,11 +267,15 @@ COMMANDS: dict[str, type[Command]] = {
     "get_variables": GetVariables,
     "set_variables": SetVariables,
     "set_network_profile": SetNetworkProfile,
+    "set_charging_profile": SetChargingProfile,
+    "clear_charging_profile": ClearChargingProfile,
+    "get_composite_schedule": GetCompositeSchedule,
+    "get_charging_profiles": GetChargingProfiles,
     "call": RawCall,
 }
 _NAMES = {cls: name for name, cls in COMMANDS.items()}
 # Arguments that are tuples (JSON brings them as lists).
-_TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types")
+_TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types", "profile_ids", "sources")
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ class ChargingSession:
         self.ramp_seconds = ramp_seconds
         self.planned_seconds = planned_seconds
         self.delivered_wh = 0.0
+        self.limit_w: float | None = None  # what the station's charging profiles allow now
         self._rng = rng
         self._last_time = started_at
         self.power_w = self._target_power(started_at)
@@ -86,6 +87,12 @@ class ChargingSession:
         self.power_w = new_power if self.vehicle.soc_percent < 100.0 else 0.0
         return energy_wh
 
+    def set_limit(self, limit_w: float | None, now: float) -> None:
+        """From ``now`` on draw at most ``limit_w`` (None: no limit). Advance to ``now`` first, so
+        that the energy drawn so far is counted at the old power."""
+        self.limit_w = limit_w
+        self.power_w = self._target_power(now)
+
     def _target_power(self, now: float) -> float:
         soc = self.vehicle.soc_percent
         if soc >= 100.0:
@@ -100,7 +107,8 @@ class ChargingSession:
             if remaining < window:
                 end_taper = max(0.2, remaining / window)
         noise = 1.0 + self._rng.uniform(-_NOISE, _NOISE)
-        return min(self.max_power_w, self.max_power_w * ramp * soc_taper * end_taper * noise)
+        power = min(self.max_power_w, self.max_power_w * ramp * soc_taper * end_taper * noise)
+        return power if self.limit_w is None else max(0.0, min(power, self.limit_w))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from opencsms.ocppj.errors import TypeConstraintViolation
 from opencsms.simulate import security16
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions16 import complete_stop, start_session
+from opencsms.simulate.smart_charging_calls import HANDLERS_16
 from opencsms.transport.connection import CallFailed, Payload
 
 if TYPE_CHECKING:
@@ -207,4 +208,5 @@ HANDLERS: dict[str, Handler] = {
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
     **security16.HANDLERS,
+    **HANDLERS_16,
 }

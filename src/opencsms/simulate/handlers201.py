@@ -16,6 +16,7 @@ from opencsms.ocppj import Call
 from opencsms.simulate import reports201, security201
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions201 import complete_stop, start_session
+from opencsms.simulate.smart_charging_calls import HANDLERS_201
 from opencsms.transport.connection import Payload
 
 if TYPE_CHECKING:
@@ -241,4 +242,5 @@ HANDLERS: dict[str, Handler] = {
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
     **security201.HANDLERS,
+    **HANDLERS_201,
 }

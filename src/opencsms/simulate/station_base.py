@@ -26,8 +26,10 @@ from websockets.typing import Subprotocol
 
 from opencsms.ocppj import VERSION_SUBPROTOCOL, Call, OcppError, UsageError
 from opencsms.simulate.autopilot import run_autonomously
+from opencsms.simulate.charging_limits import StationProfiles
 from opencsms.simulate.ev import ChargingSession, ElectricVehicle, ocpp_timestamp
 from opencsms.simulate.security import StationSecurity
+from opencsms.simulate.smart_charging_calls import apply_charging_limits
 from opencsms.simulate.state import ChargingPoint, StationConfig, StationStats
 from opencsms.transport.connection import CallFailed, ConnectionLost, OcppConnection, Payload, Validator
 
@@ -59,6 +61,7 @@ class SimulatedStationBase(ABC):
         self.online = asyncio.Event()  # connected and booted (Accepted)
         self.autonomous = False  # run() owns reconnecting and booting
         self.reconnect_now = False  # the connection was dropped on purpose (Reset)
+        self.charging_profiles = StationProfiles()  # what the CSMS installed (Smart Charging)
         self._connection: OcppConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -318,6 +321,7 @@ class SimulatedStationBase(ABC):
         if transaction is None:
             return
         loop = asyncio.get_running_loop()
+        apply_charging_limits(self)
         while True:
             waits = [self.meter_interval] if self.meter_interval > 0 else []
             if deadline is not None:
@@ -331,6 +335,7 @@ class SimulatedStationBase(ABC):
                 if point.transaction is transaction:
                     await self.end_session(point_id, "Local")
                 return
+            apply_charging_limits(self)  # schedules change with time
             if self.online.is_set() or self.meters_while_offline:
                 try:
                     await self.send_meter_values(point_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload, StationContext
-from opencsms.handlers.v16 import security_commands
+from opencsms.handlers.v16 import security_commands, smart_charging
 
 
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
@@ -14,6 +14,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         InvalidCommand: the command names a transaction this station does not have.
         UnknownCommand: 1.6 has no such call.
     """
+    smart_charging_call = await smart_charging.to_call(ctx, command)
+    if smart_charging_call is not None:
+        return smart_charging_call
     match command:
         case c.Reset(kind=kind):
             return "Reset", {"type": kind}

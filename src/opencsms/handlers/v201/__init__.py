@@ -10,6 +10,7 @@ from opencsms.handlers.v201 import (
     meter_values,
     provisioning,
     security,
+    smart_charging,
     transactions,
 )
 
@@ -22,6 +23,7 @@ HANDLERS: dict[str, Handler] = {
     **meter_values.HANDLERS,
     **data_transfer.HANDLERS,
     **security.HANDLERS,
+    **smart_charging.HANDLERS,
 }
 
 __all__ = ["HANDLERS"]

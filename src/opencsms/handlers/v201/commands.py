@@ -8,7 +8,7 @@ import time
 from opencsms.domain import commands as c
 from opencsms.domain.device_model import parse_key
 from opencsms.handlers.context import Payload, StationContext
-from opencsms.handlers.v201 import security_commands
+from opencsms.handlers.v201 import security_commands, smart_charging
 
 # Request ids for reports and remote starts; seeded from the clock so they stay fresh across restarts.
 _request_ids = itertools.count(int(time.time()) % 1_000_000 * 100)
@@ -88,6 +88,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         InvalidCommand: bad arguments (unknown transaction, unmapped configuration key).
         UnknownCommand: 2.0.1 has no such call.
     """
+    smart_charging_call = await smart_charging.to_call(ctx, command)
+    if smart_charging_call is not None:
+        return smart_charging_call
     match command:
         case c.Reset(kind=kind, evse_id=evse_id):
             payload: Payload = {"type": "OnIdle" if kind == "Soft" else "Immediate"}
