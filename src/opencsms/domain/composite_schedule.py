@@ -9,8 +9,8 @@ Rules (OCPP 1.6 section 3.13.2 and 2.0.1 K08):
   transaction there is no TxProfile.
 * The limit is the lowest of the winners of ChargingStationMaxProfile (EVSE 0),
   ChargingStationExternalConstraints (EVSE 0 or the EVSE) and the transaction's profile.
-* A Relative schedule starts when the transaction started; with no transaction, at
-  ``relative_origin`` (the start of the composite schedule asked for).
+* A Relative schedule starts when the transaction started (its whole second); with no
+  transaction, at ``relative_origin`` (the start of the composite schedule asked for).
 
 Everything is in whole seconds: a composite schedule starts at a whole second, and a limit that
 changes within a second is taken from the first whole second after the change.
@@ -178,7 +178,7 @@ def limit_at(
     relative_origin: datetime | None = None,
 ) -> Limit | None:
     """The limit the profiles set on ``evse_id`` at ``moment`` (None: none limits it)."""
-    origin = transaction.started_at if transaction else (relative_origin or moment)
+    origin = transaction.started_at.replace(microsecond=0) if transaction else (relative_origin or moment)
     return _limit(_stacks(profiles, evse_id, transaction), moment, origin, unit)
 
 
@@ -220,7 +220,7 @@ def composite_schedule(
     EVSE 0 gives the station-wide limit (station maximum and external constraints)."""
     start = start.replace(microsecond=0)
     end = start + timedelta(seconds=duration)
-    origin = transaction.started_at if transaction else start
+    origin = transaction.started_at.replace(microsecond=0) if transaction else start
     stacks = _stacks(profiles, evse_id, transaction)
     relevant = (*stacks.station_max, *stacks.external, *stacks.tx, *stacks.tx_default)
     moments = {start}

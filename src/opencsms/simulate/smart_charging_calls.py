@@ -31,7 +31,7 @@ def running_transaction(station: SimulatedStationBase, point_id: int) -> tuple[s
     if transaction is None:
         return None
     started = datetime.fromisoformat(str(getattr(transaction, "started_at", "")).replace("Z", "+00:00"))
-    return str(getattr(transaction, "transaction_id", "")), started
+    return str(getattr(transaction, "transaction_id", "")), started.replace(microsecond=0)
 
 
 def apply_charging_limits(station: SimulatedStationBase) -> None:
