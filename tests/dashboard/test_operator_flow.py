@@ -85,12 +85,13 @@ async def log_in(page: Page, server: Runtime, key: str, path: str = "/") -> None
     await expect(page).to_have_url(re.compile(re.escape(server.http_url + path) + r"(#\w*)?$"))
 
 
-async def test_operator_starts_watches_and_stops_a_session_and_a_viewer_cannot_command(
+async def test_tc_011_1_and_tc_012_csms_operator_starts_watches_stops_a_session_viewer_cannot(
     server: Runtime,
     fleet: dict[str, SimulatedStation16 | SimulatedStation201],
     browser_page: Page,
     screenshot_dir: Path,
 ) -> None:
+    """TC_011_1_CSMS (remote start) and TC_012_CSMS (remote stop), driven from the dashboard."""
     page = browser_page
     operator = await server.api_keys.create("Dana (operations)", "operator")
     viewer = await server.api_keys.create("Sam (support)", "viewer")

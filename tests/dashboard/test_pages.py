@@ -72,3 +72,24 @@ async def test_station_comes_online_live_on_overview_and_stations_pages(
 
     await station.disconnect()
     await expect(row.locator(".station-status")).to_have_text("Offline")
+
+
+async def test_tc_019_csms_configuration_read_from_station_and_edited_in_the_browser(
+    server: Runtime, station: SimulatedStation16, browser_page: Page
+) -> None:
+    """TC_019_1_CSMS (GetConfiguration) and TC_021_CSMS (ChangeConfiguration) from the configuration tab."""
+    page = browser_page
+    await bring_online(station)
+    await log_in(page, server, admin_key(server), "/stations/CP-DASH-1")
+    await page.click(".tabs [data-tab=configuration]")
+    await page.click("#config-load")
+    row = page.locator("#config tr[data-key='MeterValueSampleInterval']")
+    await expect(row.locator("input")).to_be_enabled()
+    await expect(page.locator("#config tr[data-key='NumberOfConnectors'] input")).to_be_disabled()
+    await page.fill("#config-filter", "metervaluesample")
+    await expect(page.locator("#config tbody tr:visible")).to_have_count(1)
+
+    await row.locator("input").fill("15")
+    await row.locator("button").click()
+    await expect(row.locator(".command-answer")).to_contain_text("Accepted")
+    assert station.configuration.number("MeterValueSampleInterval") == 15

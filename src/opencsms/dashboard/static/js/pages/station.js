@@ -95,62 +95,94 @@ async function refreshSessions() {
 }
 
 // -- configuration ----------------------------------------------------------------------------
+// What the CSMS knows (GET .../configuration: 1.6 keys, 2.0.1 variables), read again from the
+// station on demand, each writable entry editable by operators (set_configuration).
 
-function configRow(entry, canEdit) {
-  const input = h("input", { class: "config-value", value: entry.value ?? "", disabled: entry.readonly || !canEdit, "aria-label": entry.key });
+let canEdit = false;
+
+function configRow(entry) {
+  const readOnly = entry.mutability === "ReadOnly";
+  const input = h("input", { class: "config-value", value: entry.value ?? "", disabled: readOnly || !canEdit, "aria-label": entry.key });
   const answer = h("span", { class: "command-answer" });
-  const save = canEdit && !entry.readonly
-    ? h("button", { type: "button", class: "button small", onclick: async () => {
-        try {
-          showAnswer(answer, await sendCommand(stationId, "set_configuration", { key: entry.key, value: input.value }));
-        } catch (error) {
-          showAnswer(answer, error);
-        }
-      } }, "Save")
-    : h("span", { class: "muted" }, entry.readonly ? "read-only" : "");
-  return h("tr", { dataset: { key: entry.key } }, h("td", { class: "strong" }, entry.key), h("td", {}, input), h("td", {}, save, answer));
+  const save = async () => {
+    try {
+      showAnswer(answer, await sendCommand(stationId, "set_configuration", { key: entry.key, value: input.value }));
+    } catch (error) {
+      showAnswer(answer, error);
+    }
+  };
+  const action = canEdit && !readOnly
+    ? h("button", { type: "button", class: "button small", onclick: save }, "Save")
+    : h("span", { class: "muted" }, readOnly ? "read-only" : "");
+  const unit = entry.unit ? h("span", { class: "muted" }, ` ${entry.unit}`) : null;
+  return h("tr", { dataset: { key: entry.key } },
+    h("td", { class: "strong" }, entry.key), h("td", {}, input, unit), h("td", {}, action, answer));
 }
 
-async function loadConfiguration(canEdit) {
+async function refreshConfiguration() {
+  let entries = [];
+  try {
+    entries = await api(`${base}/configuration`);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+  }
+  entries.sort((a, b) => a.key.localeCompare(b.key));
+  fill($("#config tbody"), entries.map(configRow));
+  const needle = $("#config-filter").value.toLowerCase();
+  for (const row of $$("#config tbody tr")) row.hidden = !row.dataset.key.toLowerCase().includes(needle);
+  $("#config-note").textContent = entries.length
+    ? `${entries.length} entries known.`
+    : "Nothing known yet: read the configuration from the station.";
+}
+
+async function readConfigurationFromStation() {
   const note = $("#config-note");
   note.textContent = "Reading from the station…";
   try {
     const result = await sendCommand(stationId, "get_configuration", {});
-    const keys = result.response.configurationKey;
-    if (Array.isArray(keys)) {
-      keys.sort((a, b) => a.key.localeCompare(b.key));
-      fill($("#config tbody"), keys.map((k) => configRow(k, canEdit)));
-      note.textContent = `${keys.length} keys, read ${fmt.clock(new Date())}.`;
-    } else {
-      note.textContent = `The station answered ${result.action}: ${result.status || "ok"}; its variables arrive in a report.`;
-    }
+    note.textContent = `The station answered ${result.action}${result.status ? `: ${result.status}` : ""}.`;
   } catch (error) {
     note.textContent = `Cannot read the configuration: ${error.message}`;
+    return;
   }
+  // A 2.x station sends its variables in reports after answering: look again shortly.
+  for (const delay of [300, 1500, 4000]) setTimeout(() => refreshConfiguration(), delay);
 }
 
 // -- security events --------------------------------------------------------------------------
 
+async function securityEvents() {
+  try {
+    return await apiPage(`${base}/security-events`, { limit: 50 });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+  }
+  return apiPage("/api/v1/security-events", { station_id: stationId, limit: 50 });
+}
+
 async function refreshSecurity() {
   let page;
   try {
-    page = await apiPage(`${base}/security-events`, { limit: 50 });
+    page = await securityEvents();
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      $("#security-empty").textContent = "This server does not record security events.";
+      $("#security-empty").textContent = "This server does not list security events.";
       $("#security-empty").hidden = false;
       return;
     }
     throw error;
   }
   fill($("#security-events tbody"), page.items.map((e) =>
-    h("tr", {}, h("td", {}, fmt.time(e.timestamp)), h("td", {}, e.type || e.kind), h("td", {}, e.tech_info || e.info || ""))));
+    h("tr", {},
+      h("td", {}, fmt.time(e.occurred_at || e.timestamp)),
+      h("td", {}, h("span", { class: "strong" }, e.event_type || e.type), e.source ? h("span", { class: "muted" }, ` · ${e.source}`) : null),
+      h("td", {}, e.tech_info || ""))));
   $("#security-empty").hidden = page.items.length !== 0;
 }
 
 // -- tabs -------------------------------------------------------------------------------------
 
-const loaders = { sessions: refreshSessions, security: refreshSecurity };
+const loaders = { sessions: refreshSessions, security: refreshSecurity, configuration: refreshConfiguration };
 let activeTab = "connectors";
 
 function selectTab(name) {
@@ -163,6 +195,7 @@ function selectTab(name) {
 
 await initLayout();
 const canOperate = Boolean($(".tabs [data-tab='commands']"));
+canEdit = canOperate;
 for (const tab of $$(".tabs [data-tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
 
 if (canOperate) {
@@ -171,7 +204,7 @@ if (canOperate) {
       if (command === "remote_start" || command === "remote_stop") scheduleSessions();
     })));
 }
-$("#config-load").addEventListener("click", () => loadConfiguration(canOperate));
+$("#config-load").addEventListener("click", readConfigurationFromStation);
 $("#config-filter").addEventListener("input", (event) => {
   const needle = event.target.value.toLowerCase();
   for (const row of $$("#config tbody tr")) row.hidden = !row.dataset.key.toLowerCase().includes(needle);
@@ -194,7 +227,9 @@ const scheduleSessions = liveRefresh(() => (activeTab === "sessions" ? refreshSe
   minInterval: 1000,
 });
 onLiveEvent((event) => {
-  if (event.station_id === stationId) log.live(event);
+  if (event.station_id !== stationId) return;
+  log.live(event);
+  if (event.kind === "security.event" && activeTab === "security") refreshSecurity();
 });
 
 const initial = location.hash.slice(1);
