@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from playwright.async_api import Page, expect
 
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, StationConfig
+from opencsms.store.schema import stations
 from tests.conftest import admin_key
 from tests.simulate.csms import VALIDATOR
 
@@ -93,3 +95,46 @@ async def test_tc_019_csms_configuration_read_from_station_and_edited_in_the_bro
     await row.locator("button").click()
     await expect(row.locator(".command-answer")).to_contain_text("Accepted")
     assert station.configuration.number("MeterValueSampleInterval") == 15
+
+
+async def test_pages_stay_usable_with_thousands_of_stations(server: Runtime, browser_page: Page) -> None:
+    """The list is paged by the server and the overview counts in the store: 3000 stations are fine."""
+    count = 3000
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": f"CP-{n:05d}",
+            "registration_status": "Accepted",
+            "vendor": "Alfen",
+            "model": "Eve Single",
+            "firmware_version": "6.4.0",
+            "ocpp_version": "1.6" if n % 3 else "2.0.1",
+            "connected": n % 10 != 0,
+            "last_seen": now,
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    await server.store.write(lambda connection: connection.execute(stations.insert(), rows))
+    page = browser_page
+    await log_in(page, server, admin_key(server))
+    # None of them is connected (the stored flag alone does not make a station online).
+    await expect(page.locator("#kpi-stations")).to_have_text("3,000")
+    await expect(page.locator("#kpi-offline")).to_have_text("3,000")
+    await expect(page.locator("#attention tbody tr")).to_have_count(20)
+    await expect(page.locator("#attention-count")).to_have_text("20 of 3000")
+
+    await page.goto(server.http_url + "/stations")
+    await expect(page.locator("#count")).to_have_text("3,000 stations")
+    await expect(page.locator("#stations tbody tr")).to_have_count(50)
+    await page.click("#pager >> text=Last »")
+    await expect(page.locator("#pager")).to_contain_text("2951\u20133000 of 3,000")
+    await expect(page.locator("#stations tbody tr").last).to_have_attribute("data-station-id", "CP-02999")
+    await page.select_option("#filters select[name=ocpp_version]", "2.0.1")
+    await expect(page.locator("#count")).to_have_text("1,000 stations")
+    await page.fill("#filters input[name=q]", "CP-0299")
+    await expect(page.locator("#stations tbody tr")).to_have_count(3)  # 2991, 2994, 2997 are 2.0.1
+    await page.fill("#filters input[name=q]", "2997")
+    await expect(page.locator("#stations tbody tr")).to_have_count(1)
+    await expect(page.locator("#stations tbody tr")).to_have_attribute("data-station-id", "CP-02997")
+    await expect(page).to_have_url(re.compile(r"ocpp_version=2.0.1"))

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from opencsms.api.deps import DomainDep
+from opencsms.api.deps import DomainDep, SessionsDep
 from opencsms.api.problems import Problem
 from opencsms.dashboard.fleet_summary import summarize
 from opencsms.dashboard.session_series import session_events, session_series
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 @router.get("/overview")
 async def overview(
     domain: DomainDep,
+    sessions: SessionsDep,
     day_start: Annotated[
         datetime | None,
         Query(description="when 'today' began for the operator (ISO 8601); UTC midnight if absent"),
@@ -32,7 +33,8 @@ async def overview(
     start = day_start or now.replace(hour=0, minute=0, second=0, microsecond=0)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
-    summary = await domain.store.read(lambda connection: summarize(connection, start))
+    online = frozenset(sessions.sessions)
+    summary = await domain.store.read(lambda connection: summarize(connection, start, online))
     result = asdict(summary)
     result["day_start"] = start.isoformat()
     return result

@@ -1,14 +1,14 @@
 """The overview's figures: stations and connectors by state, sessions, power now, energy today.
 
-Computed in the store with grouped queries, so the overview costs the same with ten stations or
-ten thousand: nothing per station is sent to the browser except the short list of stations that
-need attention (offline or with a faulted connector).
+Computed next to the store (grouped queries, one pass over the station ids), so the browser gets
+a few numbers and the short list of stations that need attention (offline or with a faulted
+connector), however large the fleet.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,20 +51,31 @@ class FleetSummary:
     attention_total: int = 0
 
 
-def summarize(connection: Connection, day_start: datetime, attention_limit: int = 20) -> FleetSummary:
-    """The fleet's figures now; "today" starts at ``day_start`` (the operator's midnight)."""
-    online = offline = 0
+def summarize(
+    connection: Connection, day_start: datetime, online: Container[str], attention_limit: int = 20
+) -> FleetSummary:
+    """The fleet's figures now; ``online``: the stations connected now (the live sessions, not the
+    stored flag, which a crash can leave set); "today" starts at ``day_start`` (the operator's midnight).
+    """
     by_version: Counter[str] = Counter()
-    for version, connected, count in connection.execute(
-        select(stations.c.ocpp_version, stations.c.connected, func.count()).group_by(
-            stations.c.ocpp_version, stations.c.connected
-        )
+    online_count = 0
+    faulted = select(connectors.c.station_id).where(connectors.c.status == FAULTED).distinct()
+    faulted_ids = set(connection.execute(faulted).scalars())
+    attention: list[AttentionItem] = []
+    attention_total = 0
+    for row in connection.execute(
+        select(stations.c.id, stations.c.ocpp_version, stations.c.last_seen).order_by(stations.c.id)
     ):
-        by_version[version or "unknown"] += count
-        if connected:
-            online += count
-        else:
-            offline += count
+        by_version[row.ocpp_version or "unknown"] += 1
+        connected = row.id in online
+        online_count += connected
+        is_faulted = row.id in faulted_ids
+        if is_faulted or not connected:
+            attention_total += 1
+            if len(attention) < attention_limit:
+                item = AttentionItem(row.id, connected, is_faulted, row.ocpp_version, row.last_seen)
+                attention.append(item)
+    total = sum(by_version.values())
     by_status = {
         status: count
         for status, count in connection.execute(
@@ -75,42 +86,21 @@ def summarize(connection: Connection, day_start: datetime, attention_limit: int 
             .order_by(connectors.c.status)
         )
     }
-    faulted_ids = select(connectors.c.station_id).where(connectors.c.status == FAULTED).distinct()
-    faulted = connection.execute(select(func.count()).select_from(faulted_ids.subquery())).scalar_one()
     active = connection.execute(
         select(func.count()).select_from(transactions).where(transactions.c.status == "active")
     ).scalar_one()
     power, energy = _power_and_energy(connection, day_start)
-    needs_attention = or_(stations.c.connected.is_(False), stations.c.id.in_(faulted_ids))
-    attention_total = connection.execute(
-        select(func.count()).select_from(stations).where(needs_attention)
-    ).scalar_one()
-    attention_rows = connection.execute(
-        select(
-            stations.c.id,
-            stations.c.connected,
-            stations.c.ocpp_version,
-            stations.c.last_seen,
-            stations.c.id.in_(faulted_ids).label("faulted"),
-        )
-        .where(needs_attention)
-        .order_by(stations.c.id)
-        .limit(attention_limit)
-    ).all()
     return FleetSummary(
-        stations_total=online + offline,
-        stations_online=online,
-        stations_offline=offline,
-        stations_faulted=faulted,
+        stations_total=total,
+        stations_online=online_count,
+        stations_offline=total - online_count,
+        stations_faulted=len(faulted_ids),
         stations_by_version=dict(sorted(by_version.items())),
         connectors_by_status=by_status,
         active_sessions=active,
         power_w=power,
         energy_today_wh=energy,
-        attention=[
-            AttentionItem(r.id, bool(r.connected), bool(r.faulted), r.ocpp_version, r.last_seen)
-            for r in attention_rows
-        ],
+        attention=attention,
         attention_total=attention_total,
     )
 

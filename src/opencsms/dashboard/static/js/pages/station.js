@@ -204,7 +204,7 @@ if (canOperate) {
       if (command === "remote_start" || command === "remote_stop") scheduleSessions();
     })));
 }
-$("#config-load").addEventListener("click", readConfigurationFromStation);
+$("#config-load")?.addEventListener("click", readConfigurationFromStation);
 $("#config-filter").addEventListener("input", (event) => {
   const needle = event.target.value.toLowerCase();
   for (const row of $$("#config tbody tr")) row.hidden = !row.dataset.key.toLowerCase().includes(needle);
