@@ -105,6 +105,7 @@ async def test_tc_011_1_and_tc_012_csms_operator_starts_watches_stops_a_session_
 
     await log_in(page, server, operator.key)
     await expect(page.locator("#user-name")).to_have_text("Dana (operations)")
+    await expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")  # the event stream
     await expect(page.locator("#kpi-stations")).to_have_text("3")
     await expect(page.locator("#kpi-online")).to_have_text("2")
 
@@ -167,9 +168,9 @@ async def test_tc_011_1_and_tc_012_csms_operator_starts_watches_stops_a_session_
     await page.click("nav >> text=Sessions")
     listed = page.locator(f"#sessions tr[data-transaction-id='{transaction_id}']")
     await expect(listed.locator(".session-status")).to_have_text("Remote")
+    await page.screenshot(path=screenshot_dir / "sessions.png")
     await page.fill("#filters input[name=station_id]", "CP-AMS-001")
     await expect(page.locator("#sessions tbody tr")).to_have_count(1)
-    await page.screenshot(path=screenshot_dir / "sessions.png")
 
     await page.goto(server.http_url + "/")
     await expect(page.locator("#kpi-energy")).not_to_have_text("0 Wh")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
+from opencsms.domain.model import AuthorizationStatus
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, StationConfig
 from opencsms.store.schema import stations
@@ -138,3 +140,73 @@ async def test_pages_stay_usable_with_thousands_of_stations(server: Runtime, bro
     await expect(page.locator("#stations tbody tr")).to_have_count(1)
     await expect(page.locator("#stations tbody tr")).to_have_attribute("data-station-id", "CP-02997")
     await expect(page).to_have_url(re.compile(r"ocpp_version=2.0.1"))
+
+
+async def test_message_log_expands_frames_filters_by_action_and_follows_live(
+    server: Runtime, station: SimulatedStation16, browser_page: Page
+) -> None:
+    page = browser_page
+    await bring_online(station)
+    await log_in(page, server, admin_key(server), "/stations/CP-DASH-1#messages")
+    log = page.locator("#message-log li")
+    boot = page.locator("#message-log li[data-action=BootNotification]")
+    await expect(boot).to_have_count(2)  # the call and its result
+    await page.fill("#log-action", "StatusNotification")
+    await expect(log).to_have_count(6)  # connectors 0, 1, 2: a call and its result each
+    await expect(page.locator("#message-log li:not([data-action=StatusNotification])")).to_have_count(0)
+    first = log.first
+    await first.locator("summary").click()
+    await expect(first.locator("pre")).to_be_visible()
+    await expect(first.locator("pre")).to_contain_text("[")
+
+    await station.send_status(1, "Unavailable")
+    await expect(log).to_have_count(8)
+    await expect(page.locator("#message-log pre").filter(has_text="Unavailable")).to_have_count(1)
+
+
+async def test_security_events_of_the_station_are_listed(
+    server: Runtime, station: SimulatedStation16, browser_page: Page
+) -> None:
+    await bring_online(station)
+    server.domain.security.record("CP-DASH-1", "InvalidChargingStationCertificate", "CN does not match")
+    page = browser_page
+    await log_in(page, server, admin_key(server), "/stations/CP-DASH-1#security")
+    row = page.locator("#security-events tbody tr").first
+    await expect(row).to_contain_text("InvalidChargingStationCertificate")
+    await expect(row).to_contain_text("CN does not match")
+
+
+async def test_id_tokens_are_added_with_expiry_and_group_and_blocked(
+    server: Runtime, browser_page: Page, screenshot_dir: Path
+) -> None:
+    for token, status, group in (
+        ("04E1A2B3C4D5E6", "Accepted", "FLEET-ACME"),
+        ("04F7C8D9E0A1B2", "Accepted", "FLEET-ACME"),
+        ("APP-7F3A9C", "Accepted", None),
+        ("04C0FFEE123456", "Blocked", None),
+    ):
+        await server.domain.tokens.add(token, status=AuthorizationStatus(status), parent_id_token=group)
+    page = browser_page
+    await log_in(page, server, admin_key(server), "/tokens")
+    await expect(page.locator("#count")).to_have_text("4 tokens")
+
+    form = page.locator("#token-add")
+    await form.locator("input[name=id_token]").fill("04AB12CD34EF56")
+    await form.locator("input[name=expiry_date]").fill("2027-06-30T12:00")
+    await form.locator("input[name=parent_id_token]").fill("FLEET-ACME")
+    await form.locator("button[type=submit]").click()
+    row = page.locator("#tokens tr[data-id-token='04AB12CD34EF56']")
+    await expect(row).to_contain_text("2027-06-30 12:00")
+    await expect(row).to_contain_text("FLEET-ACME")
+    await expect(row.locator(".token-status")).to_have_text("Accepted")
+    token = await server.domain.tokens.get("04AB12CD34EF56")
+    assert token is not None and token.expiry_date is not None and token.parent_id_token == "FLEET-ACME"
+    await page.screenshot(path=screenshot_dir / "tokens.png")
+
+    await row.locator("button", has_text="Block").click()
+    await expect(row.locator(".token-status")).to_have_text("Blocked")
+    blocked = await server.domain.tokens.get("04AB12CD34EF56")
+    assert blocked is not None and blocked.status is AuthorizationStatus.BLOCKED
+
+    await page.fill("#filters input[name=q]", "04F7")
+    await expect(page.locator("#tokens tbody tr")).to_have_count(1)

@@ -1,5 +1,6 @@
-"""JSON the dashboard's pages need beyond the resource API: the overview's figures and a session
-as chart series. Under ``/api/v1/dashboard`` so they are authenticated like every API route.
+"""JSON the dashboard's pages need beyond the resource API: the overview's figures, a session as
+chart series, a station's security events. Under ``/api/v1/dashboard`` so they are authenticated
+like every API route.
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ async def session_charts(
         "series": asdict(session_series(transaction, samples)),
         "events": [asdict(e) for e in session_events(transaction, statuses)],
     }
+
+
+@router.get("/stations/{station_id}/security-events")
+async def station_security_events(
+    domain: DomainDep,
+    station_id: Annotated[str, Path(min_length=1, max_length=48)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The station's latest security events, newest first (the station's SecurityEventNotifications
+    and what the CSMS noticed, such as failed logins), as ``{"items": [...]}``."""
+    events = await domain.security.list_events(station_id=station_id, limit=limit)
+    return {"items": [{**asdict(e), "occurred_at": e.occurred_at.isoformat()} for e in events]}
 
 
 def _transaction_view(tx: Any) -> dict[str, Any]:

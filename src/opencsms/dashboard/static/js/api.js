@@ -20,7 +20,7 @@ export function apiUrl(path, params = {}) {
 
 export function goToLogin() {
   if (location.pathname === "/login") return;
-  const next = location.pathname + location.search;
+  const next = location.pathname + location.search + location.hash;
   location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
 

@@ -157,7 +157,7 @@ async function securityEvents() {
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
   }
-  return apiPage("/api/v1/security-events", { station_id: stationId, limit: 50 });
+  return apiPage(`/api/v1/dashboard/stations/${encodeURIComponent(stationId)}/security-events`, { limit: 50 });
 }
 
 async function refreshSecurity() {
