@@ -246,3 +246,61 @@ async def test_v16_configuration_keys_and_v201_variables_in_one_view(
         cli_main, ["station", "--database-url", server.settings.database_url, "config", "NOPE"]
     )
     assert unknown == 1
+
+
+async def test_get_report_of_named_variables_and_criteria_is_stored(
+    server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B08 GetReport: the variables named, then the components meeting criteria; EmptyResultSet
+    when nothing matches."""
+    code, out = await command(
+        server, capsys, "get-report", "CS-DM", "--variable", "EVSE@1.Power", "--request-id", "77"
+    )
+    assert code == 0 and out["status"] == "Accepted"
+    assert out["request"]["componentVariable"] == [
+        {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}}
+    ]
+
+    async def complete() -> bool:
+        progress = await server.domain.device_model.report("CS-DM", 77)
+        return progress is not None and progress.complete
+
+    await poll(complete)
+    view = {entry["key"]: entry for entry in await station_config(server, capsys, "CS-DM")}
+    assert set(view) == {"EVSE@1.Power"} and view["EVSE@1.Power"]["source"] == "NotifyReport"
+    code, out = await command(server, capsys, "get-report", "CS-DM", "--criteria", "Problem")
+    assert code == 0 and out["status"] == "EmptyResultSet"
+
+
+async def test_ocpp21_station_device_model_uses_the_same_flows(
+    server: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 2.1 station (2.1 schemas) reports its device model and answers SetVariables the same way."""
+    st = SimulatedStation201(
+        StationConfig("CS-DM21", server.ocpp_url, evses=1, boot_retry_seconds=0.1),
+        validator=VALIDATORS["2.1"],
+        version="2.1",
+    )
+    await st.connect()
+    try:
+        assert await st.boot() == "Accepted"
+        stored = await server.domain.stations.get("CS-DM21")
+        assert stored is not None and stored.ocpp_version == "2.1"
+        code, out = await command(server, capsys, "get-base-report", "CS-DM21", "--request-id", "5")
+        assert code == 0 and out["status"] == "Accepted"
+
+        async def complete() -> bool:
+            progress = await server.domain.device_model.report("CS-DM21", 5)
+            return progress is not None and progress.complete
+
+        await poll(complete)
+        code, out = await command(
+            server, capsys, "set-variables", "CS-DM21", "--set", "OCPPCommCtrlr.HeartbeatInterval=90"
+        )
+        assert code == 0 and out["response"]["setVariableResult"][0]["attributeStatus"] == "Accepted"
+    finally:
+        await st.disconnect()
+    view = {entry["key"]: entry for entry in await station_config(server, capsys, "CS-DM21")}
+    assert view["OCPPCommCtrlr.HeartbeatInterval"]["value"] == "90"
+    assert view["OCPPCommCtrlr.HeartbeatInterval"]["source"] == "SetVariables"
+    assert view["EVSE@1.Power"]["max_limit"] == "22000"
