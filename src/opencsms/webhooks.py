@@ -327,8 +327,11 @@ class WebhookService:
                     sent = 0
                 if sent == 0:
                     self._wake.clear()
+                    # The timeout first: a wake-up coroutine created before a cancelled read
+                    # would never be awaited (a RuntimeWarning when it is collected).
+                    idle = await self._idle_seconds()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), await self._idle_seconds())
+                        await asyncio.wait_for(self._wake.wait(), idle)
 
     async def _idle_seconds(self) -> float:
         soonest = await self._store.read(
