@@ -28,6 +28,7 @@ import psutil
 from benchmarks.mixes import ID_TAG, MIXES
 from benchmarks.process_limits import raise_open_files_limit
 from benchmarks.report import render
+from benchmarks.sections import keeping_sections
 from benchmarks.servers import ServerDidNotStart, ServerProcess, start_ceiling, start_opencsms
 from benchmarks.workers import WorkerFailed, WorkerPool, split
 
@@ -438,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     if output == "-":
         print(report)
     else:
-        Path(output).write_text(report)
+        Path(output).write_text(keeping_sections(report, Path(output)))
         _log(f"wrote {output}")
     if args.json:
         data = [vars(o) for o in outcomes]

@@ -25,6 +25,7 @@ from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.sessions import SessionManager
 from opencsms.settings import Settings
+from opencsms.smart_charging.load_manager import LoadManager
 from opencsms.store import Store
 from opencsms.transport.listeners import ListenerSpec, build_listener_configs, parse_listeners
 from opencsms.transport.server import ListenerConfig, start_listener
@@ -58,6 +59,7 @@ class Runtime:
     command_queue: CommandQueue | None = None
     message_log: MessageLog | None = None
     webhooks: WebhookService | None = None
+    load_manager: LoadManager | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -85,6 +87,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.certificate_renewals is not None:
             self.certificate_renewals.cancel()
+        if self.load_manager is not None:
+            await self.load_manager.close()
         self.bus.close()  # ends live event streams, so the HTTP server can stop
         for _, listener, _ in self.listeners:
             listener.close()
@@ -158,6 +162,8 @@ async def start(settings: Settings) -> Runtime:
         sessions.frame_recorder = message_log.observer
     command_queue = CommandQueue(store, sessions, bus)
     command_queue.start()
+    load_manager = LoadManager(domain, sessions, bus, tick_seconds=settings.load_manager_tick)
+    await load_manager.start()
     webhooks = WebhookService(
         store, bus, max_attempts=settings.webhook_max_attempts, backoff_base=settings.webhook_backoff
     )
@@ -205,6 +211,7 @@ async def start(settings: Settings) -> Runtime:
         message_log=message_log,
         webhooks_service=webhooks,
     )
+    app.state.opencsms.extras["load_manager"] = load_manager
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     http = uvicorn.Server(config)
     http_task = asyncio.get_running_loop().create_task(http.serve(sockets=[http_socket]))
@@ -244,6 +251,7 @@ async def start(settings: Settings) -> Runtime:
         command_queue=command_queue,
         message_log=message_log,
         webhooks=webhooks,
+        load_manager=load_manager,
     )
 
 

@@ -65,6 +65,8 @@ class Settings:
     #: Webhook deliveries: attempts before giving up, and the first retry delay (then doubling), seconds.
     webhook_max_attempts: int = 8
     webhook_backoff: float = 1.0
+    #: Seconds between the load manager's looks at time-varying site limits and price plans.
+    load_manager_tick: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

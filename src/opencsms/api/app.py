@@ -21,6 +21,7 @@ from opencsms.api import (
     operations,
     queued_commands,
     session,
+    smart_charging,
     stations,
     tokens,
     transactions,
@@ -96,5 +97,6 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    app.include_router(smart_charging.router)
     dashboard.install(app)
     return app

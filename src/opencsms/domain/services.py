@@ -10,6 +10,7 @@ from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.security import SecurityService
+from opencsms.domain.sites import SiteService
 from opencsms.domain.station_profiles import StationProfileService
 from opencsms.domain.stations import StationService
 from opencsms.domain.tokens import TokenService
@@ -64,3 +65,4 @@ class Domain:
         )
         self.device_model = DeviceModelService(store, clock=clock)
         self.station_profiles = StationProfileService(store, self.transactions, clock=clock)
+        self.sites = SiteService(store, clock=clock)

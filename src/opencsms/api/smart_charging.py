@@ -1,0 +1,286 @@
+"""Smart charging: sites, circuits, station assignment, prices, session needs, charging profiles,
+composite schedules, and a site's planned vs measured power."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from opencsms.api.deps import DomainDep, Operator, SessionsDep, api_state
+from opencsms.api.problems import Problem
+from opencsms.domain import commands as c
+from opencsms.domain.charging_profiles import ProfileError, RateUnit, parse_profile, profile_to_json
+from opencsms.domain.load_management import Circuit, NodeLimit
+from opencsms.domain.price_scheduling import PriceSlot
+from opencsms.domain.sites import Site, SiteError, StationAssignment
+from opencsms.domain.station_profiles import ChargingNeeds
+
+router = APIRouter(prefix="/api/v1", tags=["smart charging"])
+
+
+class LimitStep(BaseModel):
+    start: datetime
+    limit_amps: float | None = None
+    limit_kw: float | None = None
+
+
+class SiteIn(BaseModel):
+    name: str | None = None
+    limit_amps: float | None = Field(default=None, ge=0, description="grid connection, amps per phase")
+    limit_kw: float | None = Field(default=None, ge=0, description="grid connection, kW")
+    limit_schedule: list[LimitStep] = Field(default_factory=list, description="a time-varying limit")
+    other_load_kw: float = Field(default=0.0, description="measured other load (negative: solar)")
+    min_current_a: float = Field(default=6.0, ge=0)
+    fail_safe_current_a: float = Field(default=6.0, ge=0)
+
+
+class CircuitIn(BaseModel):
+    parent_id: str | None = None
+    limit_amps: float | None = Field(default=None, ge=0)
+    limit_kw: float | None = Field(default=None, ge=0)
+
+
+class AssignmentIn(BaseModel):
+    circuit_id: str | None = None
+    max_current_a: float = Field(default=32.0, gt=0)
+    phases: int = Field(default=3, ge=1, le=3)
+    priority: int = 0
+
+
+class PriceIn(BaseModel):
+    start: datetime
+    seconds: int = Field(default=3600, gt=0)
+    price: float
+
+
+class PricesIn(BaseModel):
+    slots: list[PriceIn]
+    replace_all: bool = False
+
+
+class NeedsIn(BaseModel):
+    departure_time: datetime
+    energy_wh: float = Field(gt=0)
+
+
+class ProfileIn(BaseModel):
+    evse_id: int = Field(default=0, ge=0)
+    profile: dict[str, Any] = Field(description="a 2.0.1 ChargingProfileType (1.6 spellings accepted)")
+
+
+def _site_out(site: Site) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "name": site.name,
+        "limit_amps": site.limit.amps,
+        "limit_kw": site.limit.kw,
+        "limit_schedule": [
+            {"start": start.isoformat(), "limit_amps": lim.amps, "limit_kw": lim.kw}
+            for start, lim in site.limit_schedule
+        ],
+        "other_load_kw": site.other_load_kw,
+        "min_current_a": site.min_current_a,
+        "fail_safe_current_a": site.fail_safe_current_a,
+    }
+
+
+def _bad(exc: Exception) -> Problem:
+    return Problem(422, "Invalid smart charging request", str(exc))
+
+
+@router.get("/sites")
+async def list_sites(domain: DomainDep) -> list[dict[str, Any]]:
+    layout = await domain.sites.layout()
+    return [_site_out(site) for site in layout.sites.values()]
+
+
+@router.put("/sites/{site_id}", dependencies=[Operator])
+async def put_site(site_id: str, body: SiteIn, domain: DomainDep) -> dict[str, Any]:
+    site = Site(
+        site_id,
+        NodeLimit(body.limit_amps, body.limit_kw),
+        body.name,
+        tuple((step.start, NodeLimit(step.limit_amps, step.limit_kw)) for step in body.limit_schedule),
+        body.other_load_kw,
+        body.min_current_a,
+        body.fail_safe_current_a,
+    )
+    try:
+        await domain.sites.put_site(site)
+    except SiteError as exc:
+        raise _bad(exc) from None
+    return _site_out(site)
+
+
+@router.get("/sites/{site_id}")
+async def get_site(site_id: str, domain: DomainDep) -> dict[str, Any]:
+    layout = await domain.sites.layout()
+    site = layout.sites.get(site_id)
+    if site is None:
+        raise Problem(404, "Not Found", f"no site {site_id}")
+    out = _site_out(site)
+    out["circuits"] = [
+        {"id": ci.id, "parent_id": ci.parent, "limit_amps": ci.limit.amps, "limit_kw": ci.limit.kw}
+        for ci in layout.circuits.get(site_id, [])
+    ]
+    out["stations"] = [
+        {
+            "station_id": a.station_id,
+            "circuit_id": a.circuit_id,
+            "max_current_a": a.max_current_a,
+            "phases": a.phases,
+            "priority": a.priority,
+        }
+        for a in layout.assignments.values()
+        if a.site_id == site_id
+    ]
+    return out
+
+
+@router.delete("/sites/{site_id}", status_code=204, dependencies=[Operator])
+async def delete_site(site_id: str, domain: DomainDep) -> Response:
+    if not await domain.sites.delete_site(site_id):
+        raise Problem(404, "Not Found", f"no site {site_id}")
+    return Response(status_code=204)
+
+
+@router.put("/sites/{site_id}/circuits/{circuit_id}", dependencies=[Operator])
+async def put_circuit(site_id: str, circuit_id: str, body: CircuitIn, domain: DomainDep) -> dict[str, Any]:
+    try:
+        await domain.sites.put_circuit(
+            site_id, Circuit(circuit_id, NodeLimit(body.limit_amps, body.limit_kw), body.parent_id)
+        )
+    except SiteError as exc:
+        raise _bad(exc) from None
+    return {"id": circuit_id, "site_id": site_id, **body.model_dump()}
+
+
+@router.put("/sites/{site_id}/stations/{station_id}", dependencies=[Operator])
+async def assign_station(
+    site_id: str, station_id: str, body: AssignmentIn, domain: DomainDep
+) -> dict[str, Any]:
+    try:
+        await domain.sites.assign(StationAssignment(station_id, site_id, **body.model_dump()))
+    except SiteError as exc:
+        raise _bad(exc) from None
+    return {"station_id": station_id, "site_id": site_id, **body.model_dump()}
+
+
+@router.delete("/sites/{site_id}/stations/{station_id}", status_code=204, dependencies=[Operator])
+async def unassign_station(site_id: str, station_id: str, domain: DomainDep) -> Response:
+    if not await domain.sites.unassign(station_id):
+        raise Problem(404, "Not Found", f"station {station_id} is on no site")
+    return Response(status_code=204)
+
+
+@router.put("/sites/{site_id}/prices", dependencies=[Operator])
+async def put_prices(site_id: str, body: PricesIn, domain: DomainDep) -> dict[str, Any]:
+    slots = [PriceSlot(s.start, s.seconds, s.price) for s in body.slots]
+    try:
+        await domain.sites.set_prices(site_id, slots, replace_all=body.replace_all)
+    except SiteError as exc:
+        raise _bad(exc) from None
+    return {"site_id": site_id, "slots": len(slots)}
+
+
+@router.get("/sites/{site_id}/prices")
+async def get_prices(site_id: str, domain: DomainDep) -> list[dict[str, Any]]:
+    return [
+        {"start": s.start.isoformat(), "seconds": s.seconds, "price": s.price}
+        for s in await domain.sites.prices(site_id)
+    ]
+
+
+@router.get("/sites/{site_id}/power")
+async def site_power(site_id: str, request: Request, domain: DomainDep) -> dict[str, Any]:
+    """What the load manager allocated (planned) and what the sessions draw (measured)."""
+    manager = api_state(request).extras.get("load_manager")
+    if manager is None:
+        raise Problem(503, "Unavailable", "the load manager is not running")
+    if site_id not in (await domain.sites.layout()).sites:
+        raise Problem(404, "Not Found", f"no site {site_id}")
+    power: dict[str, Any] = manager.site_power(site_id)
+    return power
+
+
+@router.put("/stations/{station_id}/evses/{evse_id}/needs", dependencies=[Operator])
+async def put_needs(
+    station_id: str, evse_id: int, body: NeedsIn, request: Request, domain: DomainDep
+) -> dict[str, Any]:
+    """A session's departure time and energy: the scheduler charges it in the cheapest slots."""
+    await domain.station_profiles.record_needs(
+        ChargingNeeds(station_id, evse_id, departure_time=body.departure_time, energy_wh=body.energy_wh),
+        fields=("departure_time", "energy_wh"),
+    )
+    manager = api_state(request).extras.get("load_manager")
+    if manager is not None:
+        manager.sites_changed()
+    return {"station_id": station_id, "evse_id": evse_id, **body.model_dump(mode="json")}
+
+
+@router.get("/stations/{station_id}/charging-profiles")
+async def list_profiles(station_id: str, domain: DomainDep) -> list[dict[str, Any]]:
+    """What the station holds, as the CSMS knows it (source CSO: set by this CSMS)."""
+    held = await domain.station_profiles.installed_with_source(station_id)
+    return [{"evse_id": p.evse_id, "source": source, "profile": profile_to_json(p)} for p, source in held]
+
+
+@router.post("/stations/{station_id}/charging-profiles", dependencies=[Operator])
+async def set_profile(station_id: str, body: ProfileIn, sessions: SessionsDep) -> dict[str, Any]:
+    """Validate and send a profile (1.6 SetChargingProfile, 2.0.1 K01); kept when accepted."""
+    try:
+        parse_profile(body.profile, body.evse_id)
+    except ProfileError as exc:
+        raise _bad(exc) from None
+    result = await _execute(sessions, station_id, c.SetChargingProfile(body.profile, body.evse_id))
+    return {"status": result.status, "response": result.response}
+
+
+@router.delete("/stations/{station_id}/charging-profiles/{profile_id}", dependencies=[Operator])
+async def clear_profile(station_id: str, profile_id: int, sessions: SessionsDep) -> dict[str, Any]:
+    result = await _execute(sessions, station_id, c.ClearChargingProfile(profile_id=profile_id))
+    return {"status": result.status, "response": result.response}
+
+
+@router.get("/stations/{station_id}/evses/{evse_id}/composite-schedule")
+async def composite_schedule(
+    station_id: str,
+    evse_id: int,
+    domain: DomainDep,
+    sessions: SessionsDep,
+    duration: Annotated[int, Query(gt=0, le=7 * 86400)] = 3600,
+    unit: Literal["A", "W"] = "A",
+    source: Annotated[
+        Literal["csms", "station"], Query(description="computed here, or asked of the station")
+    ] = "csms",
+) -> dict[str, Any]:
+    if source == "station":
+        result = await _execute(sessions, station_id, c.GetCompositeSchedule(evse_id, duration, unit))
+        return {"source": "station", "status": result.status, "response": result.response}
+    schedule = await domain.station_profiles.composite(station_id, evse_id, duration, RateUnit(unit))
+    return {
+        "source": "csms",
+        "evse_id": evse_id,
+        "schedule_start": schedule.start.isoformat(),
+        "duration": duration,
+        "charging_rate_unit": unit,
+        "periods": [
+            {"start_period": p.start, "limit": p.limit, "number_phases": p.phases} for p in schedule.periods
+        ],
+    }
+
+
+async def _execute(sessions: SessionsDep, station_id: str, command: c.Command) -> c.CommandResult:
+    try:
+        return await sessions.execute(station_id, command)
+    except c.StationOffline as exc:
+        raise Problem(409, "Station offline", str(exc)) from None
+    except c.CommandTimeout as exc:
+        raise Problem(504, "No answer", str(exc)) from None
+    except c.CommandRejected as exc:
+        raise Problem(502, "Refused by the station", str(exc)) from None
+    except (c.InvalidCommand, c.UnknownCommand) as exc:
+        raise _bad(exc) from None

@@ -1,0 +1,1 @@
+"""Smart charging services that do I/O: the load manager (allocation is pure, in ``domain``)."""
