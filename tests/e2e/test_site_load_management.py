@@ -1,9 +1,10 @@
 """Site load management end to end: 20 simulated stations (1.6 and 2.0.1) on a 100 kW site, and a
 price-driven session, measured on the simulated EVs themselves.
 
-Stated bounds: after a change (sessions starting or stopping) settles within SETTLE seconds, the
-sum of the simulated power stays under the site limit plus TOLERANCE, and every session that can
-take it gets its fair share within FAIR_SHARE_TOLERANCE.
+Stated bounds: after a change (sessions starting or stopping), every session that can take it
+gets its fair share (within FAIR_SHARE_TOLERANCE) within SETTLE_MAX seconds (typically well under
+a second; the bound is loose because the suite runs on shared machines); from then on, the sum of
+the simulated power stays under the site limit plus TOLERANCE.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,8 @@ import httpx
 import pytest
 
 from opencsms.domain import commands as c
+from opencsms.domain.load_management import NodeLimit
+from opencsms.domain.sites import Site
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, SimulatedStation201, SimulatedStationBase, StationConfig
 from tests.conftest import admin_key, auth
@@ -28,7 +32,8 @@ pytestmark = pytest.mark.e2e
 TAG = "SITE-TAG"
 SITE_LIMIT_W = 100_000.0
 TOLERANCE_W = 0.01 * SITE_LIMIT_W  # 1 %
-SETTLE = 3.0  # seconds after a change
+SETTLE_MAX = 15.0  # seconds from a change until the shares are fair
+HOLD = 2.0  # seconds the settled state is watched
 FAIR_SHARE_TOLERANCE = 0.05  # 5 % of the fair share
 FULL_POWER_W = 32 * 3 * 230.0  # 22.08 kW per station
 
@@ -88,7 +93,7 @@ class PowerWatch:
     def __init__(self, stations: list[SimulatedStationBase]) -> None:
         self.stations = stations
         self.samples: list[tuple[float, float]] = []
-        self.changed_at = time.monotonic()
+        self.changed_at = self.settled_at = time.monotonic()
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
@@ -99,8 +104,12 @@ class PowerWatch:
     def change(self) -> None:
         self.changed_at = time.monotonic()
 
+    def settled(self) -> None:
+        self.settled_at = time.monotonic()
+        assert self.settled_at - self.changed_at <= SETTLE_MAX
+
     def settled_peak(self) -> float:
-        return max((w for t, w in self.samples if t >= self.changed_at + SETTLE), default=0.0)
+        return max((w for t, w in self.samples if t >= self.settled_at), default=0.0)
 
     async def stop(self) -> None:
         self._task.cancel()
@@ -127,8 +136,9 @@ async def test_twenty_stations_share_a_100_kw_site_fairly(manager_server: Runtim
         def shares_fair(active: list[SimulatedStationBase], share: float) -> bool:
             return all(abs(st.power_w - share) <= FAIR_SHARE_TOLERANCE * share for st in active)
 
-        await poll(lambda: shares_fair(stations[1:], fair), timeout=SETTLE + 5)
-        await asyncio.sleep(SETTLE)
+        await poll(lambda: shares_fair(stations[1:], fair), timeout=SETTLE_MAX)
+        watch.settled()
+        await asyncio.sleep(HOLD)
         assert shares_fair(stations[1:], fair)
         assert stations[0].power_w == pytest.approx(2_000.0, rel=0.03)
         assert watch.settled_peak() <= SITE_LIMIT_W + TOLERANCE_W
@@ -142,8 +152,10 @@ async def test_twenty_stations_share_a_100_kw_site_fairly(manager_server: Runtim
         watch.change()
         fair = (SITE_LIMIT_W - 6 * 690) / 9
         fair = min(fair, FULL_POWER_W)
-        await poll(lambda: shares_fair(stations[1:10], fair), timeout=SETTLE + 5)
-        await asyncio.sleep(1.0)
+        await poll(lambda: shares_fair(stations[1:10], fair), timeout=SETTLE_MAX)
+        watch.settled()
+        await asyncio.sleep(HOLD)
+        assert shares_fair(stations[1:10], fair)
         assert watch.settled_peak() <= SITE_LIMIT_W + TOLERANCE_W
         assert sum(st.power_w for st in stations) <= SITE_LIMIT_W + TOLERANCE_W
     finally:
@@ -177,7 +189,7 @@ async def test_a_price_driven_session_charges_only_in_the_cheapest_slots(manager
     finally:
         await watch.stop()
         await st.disconnect()
-    margin = 0.8  # seconds around slot boundaries: the tick, the message, the meter loop
+    margin = 1.0  # seconds around slot boundaries: the tick, the message, the meter loop
     for n, price in enumerate(prices):
         begin, end = wall_start + n * slot + margin, wall_start + (n + 1) * slot - margin
         inside = [w for t, w in watch.samples if begin <= t <= end]
@@ -188,3 +200,35 @@ async def test_a_price_driven_session_charges_only_in_the_cheapest_slots(manager
             assert max(inside) < 0.05 * FULL_POWER_W, f"slot {n} ({price}) should wait: {inside}"
     power = await api(rt, "GET", "/api/v1/sites/home/power")
     assert power["sessions"][0]["plan"] is not None
+
+
+async def test_the_load_manager_survives_a_restart(server_factory: Callable[..., Any]) -> None:
+    """Sessions running across a CSMS restart are managed again once their stations reconnect."""
+    rt = await server_factory(load_manager_tick=0.2)
+    stations: list[SimulatedStationBase] = []
+    try:
+        await rt.domain.tokens.add(TAG)
+        await api(rt, "PUT", "/api/v1/sites/yard", {"limit_amps": 20, "fail_safe_current_a": 6})
+        stations = [station(rt, n) for n in (40, 41)]
+        for st in stations:
+            await api(rt, "PUT", f"/api/v1/sites/yard/stations/{st.station_id}", {"max_current_a": 32})
+        await online(stations)
+        await start_sessions(rt, stations)
+        await poll(lambda: all(abs(st.power_w - 10 * 690) < 1 for st in stations), timeout=SETTLE_MAX)
+    finally:
+        await rt.stop()
+    rt = await server_factory(load_manager_tick=0.2)
+    try:
+        assert rt.load_manager is not None
+        await poll(lambda: len(rt.load_manager.sessions) == 2 if rt.load_manager else False)
+        await rt.domain.sites.put_site(Site("yard", NodeLimit(amps=12)))  # the limit changes meanwhile
+        for st in stations:
+            st.config = replace(st.config, url=rt.ocpp_url)
+            if isinstance(st, SimulatedStation201):
+                await st.go_online()
+            else:
+                await st.reboot()
+        await poll(lambda: all(abs(st.power_w - 6 * 690) < 1 for st in stations), timeout=SETTLE_MAX)
+    finally:
+        await asyncio.gather(*(st.disconnect() for st in stations))
+        await rt.stop()

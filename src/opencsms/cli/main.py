@@ -11,7 +11,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from opencsms.cli import admin, api_keys, remote
+from opencsms.cli import admin, api_keys, remote, smart_charging
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:
@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_parsers(sub)
     admin.add_parsers(sub)
     api_keys.add_parsers(sub)
+    smart_charging.add_parsers(sub)
     return parser
 
 

@@ -175,6 +175,7 @@ class LoadManager:
             v16_connect = event.kind == "station.connected" and data.get("ocpp_version") == "1.6"
             if accepted and not v16_connect:  # a 1.6 station takes calls only once booted
                 self._send(self._fail_safe(assignment))
+                self._mark(assignment.site_id)  # its sessions' limits may not have reached it
             return
         if event.kind == "transaction.ended":  # names the transaction, not its EVSE
             ref = data.get("transaction_ref") or str(data.get("transaction_id"))
