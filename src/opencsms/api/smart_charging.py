@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep, Operator, SessionsDep, api_state
@@ -19,6 +20,13 @@ from opencsms.domain.sites import Site, SiteError, StationAssignment
 from opencsms.domain.station_profiles import ChargingNeeds
 
 router = APIRouter(prefix="/api/v1", tags=["smart charging"])
+
+_INT32 = 2**31 - 1
+SiteId = Annotated[str, PathParam(min_length=1, max_length=64)]
+CircuitId = Annotated[str, PathParam(min_length=1, max_length=64)]
+StationId = Annotated[str, PathParam(min_length=1, max_length=48)]
+EvseId = Annotated[int, PathParam(ge=0, le=_INT32)]
+ProfileId = Annotated[int, PathParam(ge=0, le=_INT32)]
 
 
 class LimitStep(BaseModel):
@@ -38,13 +46,13 @@ class SiteIn(BaseModel):
 
 
 class CircuitIn(BaseModel):
-    parent_id: str | None = None
+    parent_id: str | None = Field(default=None, max_length=64)
     limit_amps: float | None = Field(default=None, ge=0)
     limit_kw: float | None = Field(default=None, ge=0)
 
 
 class AssignmentIn(BaseModel):
-    circuit_id: str | None = None
+    circuit_id: CircuitId | None = None
     max_current_a: float = Field(default=32.0, gt=0)
     phases: int = Field(default=3, ge=1, le=3)
     priority: int = 0
@@ -52,7 +60,7 @@ class AssignmentIn(BaseModel):
 
 class PriceIn(BaseModel):
     start: datetime
-    seconds: int = Field(default=3600, gt=0)
+    seconds: int = Field(default=3600, gt=0, le=7 * 86400)
     price: float
 
 
@@ -67,7 +75,7 @@ class NeedsIn(BaseModel):
 
 
 class ProfileIn(BaseModel):
-    evse_id: int = Field(default=0, ge=0)
+    evse_id: int = Field(default=0, ge=0, le=_INT32)
     profile: dict[str, Any] = Field(description="a 2.0.1 ChargingProfileType (1.6 spellings accepted)")
 
 
@@ -98,7 +106,7 @@ async def list_sites(domain: DomainDep) -> list[dict[str, Any]]:
 
 
 @router.put("/sites/{site_id}", dependencies=[Operator])
-async def put_site(site_id: str, body: SiteIn, domain: DomainDep) -> dict[str, Any]:
+async def put_site(site_id: SiteId, body: SiteIn, domain: DomainDep) -> dict[str, Any]:
     site = Site(
         site_id,
         NodeLimit(body.limit_amps, body.limit_kw),
@@ -116,7 +124,7 @@ async def put_site(site_id: str, body: SiteIn, domain: DomainDep) -> dict[str, A
 
 
 @router.get("/sites/{site_id}")
-async def get_site(site_id: str, domain: DomainDep) -> dict[str, Any]:
+async def get_site(site_id: SiteId, domain: DomainDep) -> dict[str, Any]:
     layout = await domain.sites.layout()
     site = layout.sites.get(site_id)
     if site is None:
@@ -141,14 +149,16 @@ async def get_site(site_id: str, domain: DomainDep) -> dict[str, Any]:
 
 
 @router.delete("/sites/{site_id}", status_code=204, dependencies=[Operator])
-async def delete_site(site_id: str, domain: DomainDep) -> Response:
+async def delete_site(site_id: SiteId, domain: DomainDep) -> Response:
     if not await domain.sites.delete_site(site_id):
         raise Problem(404, "Not Found", f"no site {site_id}")
     return Response(status_code=204)
 
 
 @router.put("/sites/{site_id}/circuits/{circuit_id}", dependencies=[Operator])
-async def put_circuit(site_id: str, circuit_id: str, body: CircuitIn, domain: DomainDep) -> dict[str, Any]:
+async def put_circuit(
+    site_id: SiteId, circuit_id: CircuitId, body: CircuitIn, domain: DomainDep
+) -> dict[str, Any]:
     try:
         await domain.sites.put_circuit(
             site_id, Circuit(circuit_id, NodeLimit(body.limit_amps, body.limit_kw), body.parent_id)
@@ -160,7 +170,7 @@ async def put_circuit(site_id: str, circuit_id: str, body: CircuitIn, domain: Do
 
 @router.put("/sites/{site_id}/stations/{station_id}", dependencies=[Operator])
 async def assign_station(
-    site_id: str, station_id: str, body: AssignmentIn, domain: DomainDep
+    site_id: SiteId, station_id: StationId, body: AssignmentIn, domain: DomainDep
 ) -> dict[str, Any]:
     try:
         await domain.sites.assign(StationAssignment(station_id, site_id, **body.model_dump()))
@@ -170,14 +180,14 @@ async def assign_station(
 
 
 @router.delete("/sites/{site_id}/stations/{station_id}", status_code=204, dependencies=[Operator])
-async def unassign_station(site_id: str, station_id: str, domain: DomainDep) -> Response:
+async def unassign_station(site_id: SiteId, station_id: StationId, domain: DomainDep) -> Response:
     if not await domain.sites.unassign(station_id):
         raise Problem(404, "Not Found", f"station {station_id} is on no site")
     return Response(status_code=204)
 
 
 @router.put("/sites/{site_id}/prices", dependencies=[Operator])
-async def put_prices(site_id: str, body: PricesIn, domain: DomainDep) -> dict[str, Any]:
+async def put_prices(site_id: SiteId, body: PricesIn, domain: DomainDep) -> dict[str, Any]:
     slots = [PriceSlot(s.start, s.seconds, s.price) for s in body.slots]
     try:
         await domain.sites.set_prices(site_id, slots, replace_all=body.replace_all)
@@ -187,7 +197,7 @@ async def put_prices(site_id: str, body: PricesIn, domain: DomainDep) -> dict[st
 
 
 @router.get("/sites/{site_id}/prices")
-async def get_prices(site_id: str, domain: DomainDep) -> list[dict[str, Any]]:
+async def get_prices(site_id: SiteId, domain: DomainDep) -> list[dict[str, Any]]:
     return [
         {"start": s.start.isoformat(), "seconds": s.seconds, "price": s.price}
         for s in await domain.sites.prices(site_id)
@@ -195,7 +205,7 @@ async def get_prices(site_id: str, domain: DomainDep) -> list[dict[str, Any]]:
 
 
 @router.get("/sites/{site_id}/power")
-async def site_power(site_id: str, request: Request, domain: DomainDep) -> dict[str, Any]:
+async def site_power(site_id: SiteId, request: Request, domain: DomainDep) -> dict[str, Any]:
     """What the load manager allocated (planned) and what the sessions draw (measured)."""
     manager = api_state(request).extras.get("load_manager")
     if manager is None:
@@ -208,7 +218,7 @@ async def site_power(site_id: str, request: Request, domain: DomainDep) -> dict[
 
 @router.put("/stations/{station_id}/evses/{evse_id}/needs", dependencies=[Operator])
 async def put_needs(
-    station_id: str, evse_id: int, body: NeedsIn, request: Request, domain: DomainDep
+    station_id: StationId, evse_id: EvseId, body: NeedsIn, request: Request, domain: DomainDep
 ) -> dict[str, Any]:
     """A session's departure time and energy: the scheduler charges it in the cheapest slots."""
     await domain.station_profiles.record_needs(
@@ -222,14 +232,14 @@ async def put_needs(
 
 
 @router.get("/stations/{station_id}/charging-profiles")
-async def list_profiles(station_id: str, domain: DomainDep) -> list[dict[str, Any]]:
+async def list_profiles(station_id: StationId, domain: DomainDep) -> list[dict[str, Any]]:
     """What the station holds, as the CSMS knows it (source CSO: set by this CSMS)."""
     held = await domain.station_profiles.installed_with_source(station_id)
     return [{"evse_id": p.evse_id, "source": source, "profile": profile_to_json(p)} for p, source in held]
 
 
 @router.post("/stations/{station_id}/charging-profiles", dependencies=[Operator])
-async def set_profile(station_id: str, body: ProfileIn, sessions: SessionsDep) -> dict[str, Any]:
+async def set_profile(station_id: StationId, body: ProfileIn, sessions: SessionsDep) -> dict[str, Any]:
     """Validate and send a profile (1.6 SetChargingProfile, 2.0.1 K01); kept when accepted."""
     try:
         parse_profile(body.profile, body.evse_id)
@@ -240,15 +250,17 @@ async def set_profile(station_id: str, body: ProfileIn, sessions: SessionsDep) -
 
 
 @router.delete("/stations/{station_id}/charging-profiles/{profile_id}", dependencies=[Operator])
-async def clear_profile(station_id: str, profile_id: int, sessions: SessionsDep) -> dict[str, Any]:
+async def clear_profile(
+    station_id: StationId, profile_id: ProfileId, sessions: SessionsDep
+) -> dict[str, Any]:
     result = await _execute(sessions, station_id, c.ClearChargingProfile(profile_id=profile_id))
     return {"status": result.status, "response": result.response}
 
 
 @router.get("/stations/{station_id}/evses/{evse_id}/composite-schedule")
 async def composite_schedule(
-    station_id: str,
-    evse_id: int,
+    station_id: StationId,
+    evse_id: EvseId,
     domain: DomainDep,
     sessions: SessionsDep,
     duration: Annotated[int, Query(gt=0, le=7 * 86400)] = 3600,

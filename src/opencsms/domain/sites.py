@@ -222,6 +222,10 @@ class SiteService:
         for slot in ordered:
             if slot.seconds <= 0:
                 raise SiteError("a price slot needs a positive length")
+            try:
+                slot.end  # noqa: B018 - a slot ending after year 9999 cannot be stored
+            except OverflowError:
+                raise SiteError(f"the slot at {slot.start.isoformat()} ends too late") from None
         for earlier, later in itertools.pairwise(ordered):
             if later.start < earlier.end:
                 raise SiteError(f"price slots overlap at {later.start.isoformat()}")
