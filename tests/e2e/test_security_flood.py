@@ -54,7 +54,7 @@ async def guarded(server_factory: Callable[..., Any]) -> AsyncIterator[Runtime]:
         max_pending_handshakes=40,
         max_pending_handshakes_per_ip=10,
         handshake_timeout=1.0,
-        connections_per_ip=20.0,
+        connections_per_ip=0.5,  # slow refill: the flood's outcome does not depend on how fast this machine connects
         connection_burst_per_ip=30.0,
         station_message_rate=20.0,
         station_message_burst=40.0,
@@ -96,7 +96,8 @@ async def test_connection_flood_from_one_address_is_refused_while_others_are_ser
         else:
             statuses.append(101)
             await ws.close()
-    assert statuses.count(429) >= 25 and statuses[:30] == [101] * 30
+    assert statuses[:30] == [101] * 30  # the burst
+    assert statuses.count(429) >= 20  # the rest, but for what refilled while they came in
     assert await served(guarded, "CP-POLITE-2") < 2.0
 
 
