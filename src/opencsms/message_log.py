@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
+from opencsms.security.redaction import redact_frame
 from opencsms.store import Store
 from opencsms.store.schema_operator_api import message_log
 
@@ -66,6 +67,7 @@ class MessageLog:
         """Buffer one frame (``direction`` is ``in`` or ``out``); never blocks, never raises."""
         if isinstance(frame, bytes):
             frame = frame.decode("utf-8", errors="replace")
+        frame = redact_frame(frame)
         if len(frame) > self._max_frame_chars:
             frame = frame[: self._max_frame_chars]
         if len(self._buffer) == self._buffer.maxlen:

@@ -212,6 +212,7 @@ async def start(settings: Settings) -> Runtime:
         webhooks_service=webhooks,
     )
     app.state.opencsms.extras["load_manager"] = load_manager
+    app.state.opencsms.extras["handshake_refusals"] = handshake.refusals
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     http = uvicorn.Server(config)
     http_task = asyncio.get_running_loop().create_task(http.serve(sockets=[http_socket]))

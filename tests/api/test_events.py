@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from opencsms.runtime import Runtime
 from tests.api.conftest import Keys
@@ -58,3 +62,28 @@ async def test_stopping_the_server_ends_open_streams(server: Runtime, client: ht
         server.bus.close()
         remaining = [line async for line in response.aiter_lines()]
     assert remaining[0].startswith(": opencsms")
+
+
+async def test_security_events_reach_the_stream_and_metrics(
+    server: Runtime, client: httpx.AsyncClient
+) -> None:
+    """A refused login is a security event: live on the stream, counted in /metrics."""
+    await server.domain.security.set_password("CP-SEC", "0123456789abcdefXY", security_profile=0)
+    wrong = base64.b64encode(b"CP-SEC:not-the-password-at-all").decode()
+    params = {"station_id": "CP-SEC", "kind": "security.*"}
+    async with client.stream("GET", "/api/v1/events", params=params) as response:
+        events = sse_events(response)
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(
+                f"{server.ocpp_url}/CP-SEC",
+                subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+                additional_headers={"Authorization": f"Basic {wrong}"},
+            )
+        name, data = await asyncio.wait_for(anext(events), 5)
+    assert refused.value.response.status_code == 401
+    assert name == "security.event" and data["station_id"] == "CP-SEC"
+    assert data["data"]["event_type"] == "AuthenticationFailed" and data["data"]["source"] == "csms"
+    assert "not-the-password" not in repr(data)
+    body = (await client.get("/metrics")).text
+    assert 'opencsms_security_events_total{event_type="AuthenticationFailed",source="csms"} 1.0' in body
+    assert 'opencsms_handshake_refusals_total{reason="auth_failed"} 1.0' in body

@@ -127,7 +127,9 @@ async def test_tc_011_1_and_tc_012_csms_operator_starts_watches_stops_a_session_
     await row.click()
 
     # Start a session from the command form; the form shows the station's answer.
-    await expect(page).to_have_url(re.compile(re.escape(server.http_url + "/stations/CP-AMS-001") + r"(#\w*)?$"))
+    await expect(page).to_have_url(
+        re.compile(re.escape(server.http_url + "/stations/CP-AMS-001") + r"(#\w*)?$")
+    )
     await expect(page.locator(".connector[data-connector-id='1']")).to_contain_text("Available")
     await page.click(".tabs [data-tab=commands]")
     form = page.locator("form[data-command=remote_start]")

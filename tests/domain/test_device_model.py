@@ -147,3 +147,22 @@ def test_a_key_names_exactly_its_attribute(key: str) -> None:
 def test_a_key_that_is_not_component_dot_variable_is_refused(key: str) -> None:
     with pytest.raises(ValueError, match="Component"):
         parse_key(key)
+
+
+async def test_password_values_are_stored_masked_in_the_configuration_view(domain: Domain) -> None:
+    secret = "0123456789abcdef0123"
+    await domain.device_model.record_results(
+        "CS1",
+        [
+            VariableAttribute("", "AuthorizationKey", secret.encode().hex(), status="Accepted"),
+            VariableAttribute("SecurityCtrlr", "BasicAuthPassword", secret, status="Accepted"),
+            VariableAttribute("OCPPCommCtrlr", "HeartbeatInterval", "60", status="Accepted"),
+        ],
+        source="SetVariables",
+    )
+    values = {a.variable: a.value for a in await domain.device_model.configuration("CS1")}
+    assert values == {
+        "AuthorizationKey": "********",
+        "BasicAuthPassword": "********",
+        "HeartbeatInterval": "60",
+    }

@@ -54,7 +54,8 @@ async def guarded(server_factory: Callable[..., Any]) -> AsyncIterator[Runtime]:
         max_pending_handshakes=40,
         max_pending_handshakes_per_ip=10,
         handshake_timeout=1.0,
-        connections_per_ip=0.5,  # slow refill: the flood's outcome does not depend on how fast this machine connects
+        # Slow refill: the flood's outcome does not depend on how fast this machine connects.
+        connections_per_ip=0.5,
         connection_burst_per_ip=30.0,
         station_message_rate=20.0,
         station_message_burst=40.0,

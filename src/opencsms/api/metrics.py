@@ -92,6 +92,20 @@ async def metrics(request: Request, domain: DomainDep, sessions: SessionsDep, bu
             "opencsms_events_published", "domain events on the bus", value=getattr(bus, "published", 0)
         ),
     ]
+    security_events = CounterMetricFamily(
+        "opencsms_security_events",
+        "security events recorded since start, by source (csms or station) and type",
+        labels=["source", "event_type"],
+    )
+    for (source, event_type), count in sorted(domain.security.event_counts.items()):
+        security_events.add_metric([source, event_type], count)
+    families.append(security_events)
+    refusals = CounterMetricFamily(
+        "opencsms_handshake_refusals", "WebSocket handshakes refused, by reason", labels=["reason"]
+    )
+    for reason, count in sorted(api_state(request).extras.get("handshake_refusals", {}).items()):
+        refusals.add_metric([reason], count)
+    families.append(refusals)
     message_log = api_state(request).message_log
     if message_log is not None:
         families.append(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.security.redaction import MASK, is_secret
 from opencsms.store import Store
 from opencsms.store import device_variables as variable_rows
 
@@ -168,6 +169,8 @@ class ReportProgress:
 def _row_values(station_id: str, attribute: VariableAttribute) -> dict[str, Any]:
     values = asdict(attribute)
     values["station_id"] = station_id
+    if values["value"] is not None and is_secret(attribute.variable):
+        values["value"] = MASK  # the station holds a password; the configuration view shows that it is set
     return values
 
 
