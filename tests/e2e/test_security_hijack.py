@@ -65,3 +65,35 @@ async def test_a_dead_socket_is_replaced_by_an_authenticated_reconnect(secured: 
     await fresh.close()
     ghost.ws.transport.abort()
     await asyncio.sleep(0)
+
+
+async def test_a_station_cannot_stop_another_stations_transaction(server_factory: Callable[..., Any]) -> None:
+    """A StopTransaction naming another station's transaction id is answered like any unknown one
+    (no CALLERROR, nothing revealed), leaves that transaction running, and is a security event."""
+    rt: Runtime = await server_factory()
+    try:
+        await rt.domain.tokens.add("OWNER")
+        owner = await open_station(rt.ocpp_url, "CP-OWNER", {})
+        intruder = await open_station(rt.ocpp_url, "CP-INTRUDER", {})
+        start = await owner.call(
+            "StartTransaction",
+            {"connectorId": 1, "idTag": "OWNER", "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
+        )
+        transaction_id = start[2]["transactionId"]
+        stop = {"transactionId": transaction_id, "meterStop": 999, "timestamp": "2026-01-01T00:10:00Z"}
+        answer = await intruder.call("StopTransaction", stop)
+        assert answer[0] == 3 and answer[2] == {}
+        transaction = await rt.domain.transactions.get(transaction_id)
+        assert transaction is not None and transaction.station_id == "CP-OWNER"
+        assert transaction.stopped_at is None
+        events = await wait_events(rt, "CP-INTRUDER")
+        assert [e.event_type for e in events] == ["ForeignTransactionRefused"]
+        assert await rt.domain.security.list_events(station_id="CP-OWNER") == []
+        # The owner still stops its own transaction normally.
+        assert (await owner.call("StopTransaction", {**stop, "meterStop": 5000}))[0] == 3
+        ended = await rt.domain.transactions.get(transaction_id)
+        assert ended is not None and ended.meter_stop_wh == 5000
+        await owner.close()
+        await intruder.close()
+    finally:
+        await rt.stop()

@@ -158,10 +158,15 @@ class TransactionStop:
 
 @dataclass(frozen=True, slots=True)
 class StopResult:
-    """Whether the transaction was known, and the stop token's status when one was given."""
+    """Whether the transaction was known, and the stop token's status when one was given.
+
+    ``other_station`` is set when the stop named another station's transaction id: that
+    transaction is untouched, the stop is kept as an unknown transaction's.
+    """
 
     known: bool
     id_token_info: IdTokenInfo | None
+    other_station: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,8 @@ class Stopped:
     id_token_info: IdTokenInfo | None
     # False for a repeat of a stop already stored.
     first_time: bool
+    # The stop named a transaction id of this other station (it was left alone).
+    other_station: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,8 @@ def stop(connection: Connection, req: TransactionStop, now: datetime) -> Stopped
             _insert_samples(
                 connection, req.station_id, req.samples, None, ref, evse_id=None, connector_id=None
             )
-        return Stopped(None, ref, info, first_time=first_time)
+        owner = transaction_rows.owner_of(connection, req.transaction_id) if req.transaction_id else None
+        return Stopped(None, ref, info, first_time=first_time, other_station=owner)
     ended = transaction_rows.end(
         connection,
         row.id,

@@ -147,7 +147,11 @@ class TransactionService:
         stopped = await self._store.write(lambda connection: jobs.stop(connection, req, now))
         if stopped.first_time and self._events.wanted:
             self._publish_stop(req, stopped)
-        return StopResult(known=stopped.transaction_id is not None, id_token_info=stopped.id_token_info)
+        return StopResult(
+            known=stopped.transaction_id is not None,
+            id_token_info=stopped.id_token_info,
+            other_station=stopped.other_station,
+        )
 
     def _publish_stop(self, req: TransactionStop, stopped: jobs.Stopped) -> None:
         data: dict[str, Any] = {

@@ -214,6 +214,14 @@ def find(
     return None
 
 
+def owner_of(connection: Connection, transaction_id: int) -> str | None:
+    """The station whose transaction has this id, or None (no such transaction)."""
+    owner: str | None = connection.execute(
+        select(_tx.c.station_id).where(_tx.c.id == transaction_id)
+    ).scalar_one_or_none()
+    return owner
+
+
 def find_key(
     connection: Connection,
     station_id: str,

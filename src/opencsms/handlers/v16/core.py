@@ -19,6 +19,7 @@ from opencsms.domain.model import (
 )
 from opencsms.handlers.context import Handler, Payload, StationContext, format_datetime, parse_datetime
 from opencsms.ocppj.errors import SecurityError
+from opencsms.security.handshake import SecurityEvent
 
 TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
 
@@ -155,6 +156,13 @@ async def stop_transaction(ctx: StationContext, payload: Payload) -> Payload:
             samples=meter_samples(ctx, payload.get("transactionData") or []),
         )
     )
+    if result.other_station is not None:
+        # Answered like any unknown transaction (the station must not learn whose it is); recorded.
+        ctx.domain.security.record(
+            ctx.station_id,
+            SecurityEvent.FOREIGN_TRANSACTION_REFUSED,
+            f"StopTransaction named transaction {payload['transactionId']} of another station",
+        )
     if result.id_token_info is not None:
         return {"idTagInfo": id_tag_info(result.id_token_info)}
     return {}
