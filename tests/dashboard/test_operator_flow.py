@@ -85,7 +85,7 @@ async def log_in(page: Page, server: Runtime, key: str, path: str = "/") -> None
     await expect(page).to_have_url(re.compile(re.escape(server.http_url + path) + r"(#\w*)?$"))
 
 
-async def test_tc_011_1_and_tc_012_csms_operator_starts_watches_stops_a_session_viewer_cannot(
+async def test_tc_011_1_012_csms_operator_starts_watches_stops_a_session_viewer_cannot(
     server: Runtime,
     fleet: dict[str, SimulatedStation16 | SimulatedStation201],
     browser_page: Page,

@@ -78,7 +78,7 @@ async def test_station_comes_online_live_on_overview_and_stations_pages(
     await expect(row.locator(".station-status")).to_have_text("Offline")
 
 
-async def test_tc_019_csms_configuration_read_from_station_and_edited_in_the_browser(
+async def test_tc_019_1_021_csms_configuration_read_from_station_and_edited_in_the_browser(
     server: Runtime, station: SimulatedStation16, browser_page: Page
 ) -> None:
     """TC_019_1_CSMS (GetConfiguration) and TC_021_CSMS (ChangeConfiguration) from the configuration tab."""

@@ -171,7 +171,9 @@ async def test_tc_m_01_02_05_13_18_19_20_21_csms_certificate_management(csms: Ru
     await station.disconnect()
 
 
-async def test_tc_075_076_csms_install_and_delete_certificates_on_a_16_charge_point(csms: Runtime) -> None:
+async def test_tc_075_1_075_2_076_csms_install_and_delete_certificates_on_a_1_6_station(
+    csms: Runtime,
+) -> None:
     """TC_075_1/2_CSMS install Manufacturer and Central System roots; TC_076_CSMS delete one."""
     station = await online(SimulatedStation16(StationConfig("CP-075", url=csms.ocpp_url)))
     run = csms.sessions.execute

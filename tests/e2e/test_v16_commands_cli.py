@@ -45,7 +45,7 @@ async def cli(server: Runtime, capsys: pytest.CaptureFixture[str], *args: str) -
     return code, json.loads(out)
 
 
-async def test_tc_012_csms_remote_stop_charging_session_from_cli(
+async def test_tc_011_1_012_csms_remote_start_then_stop_from_cli(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """TC_011_1 + TC_012_CSMS: remote start, then remote stop from the CLI; the session ends Remote."""
@@ -89,10 +89,11 @@ async def test_tc_013_014_csms_reset(
     await poll(lambda: station.stats.boots > boots_before and station.online.is_set())
 
 
-async def test_tc_019_021_csms_get_and_change_configuration(
+async def test_tc_019_1_019_2_021_040_1_040_2_csms_get_and_change_configuration(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_019_1/2 (all keys, one key), TC_021 (change), TC_040_1 (unknown key NotSupported)."""
+    """TC_019_1/2 (all keys, one key), TC_021 (change), TC_040_1 (unknown key NotSupported),
+    TC_040_2 (invalid value Rejected): the answers are shown and only the accepted value is kept."""
     code, out = await cli(server, capsys, "get-configuration", "CP-CLI")
     keys = {k["key"] for k in out["response"]["configurationKey"]}
     assert code == 0 and {"HeartbeatInterval", "MeterValueSampleInterval"} <= keys
@@ -109,12 +110,27 @@ async def test_tc_019_021_csms_get_and_change_configuration(
         server, capsys, "change-configuration", "CP-CLI", "--key", "NoSuchKey", "--value", "1"
     )
     assert out["status"] == "NotSupported"
+    code, out = await cli(
+        server,
+        capsys,
+        "change-configuration",
+        "CP-CLI",
+        "--key",
+        "MeterValueSampleInterval",
+        "--value",
+        "soon",
+    )
+    assert code == 0 and out["status"] == "Rejected"
+    stored = {a.variable: a for a in await server.domain.device_model.configuration("CP-CLI")}
+    assert stored["MeterValueSampleInterval"].value == "30"
+    assert "NoSuchKey" not in stored
 
 
-async def test_tc_017_csms_unlock_connector_and_other_core_calls(
+async def test_tc_017_1_061_csms_unlock_connector_clear_cache_and_other_core_calls(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_017_1_CSMS unlock; ClearCache, ChangeAvailability, DataTransfer answered by the station."""
+    """TC_017_1_CSMS unlock (no session, loose cable), TC_061_CSMS ClearCache Accepted;
+    ChangeAvailability and DataTransfer answered by the station."""
     assert (await cli(server, capsys, "unlock-connector", "CP-CLI", "--connector", "1"))[1][
         "status"
     ] == "Unlocked"

@@ -94,7 +94,7 @@ async def test_tc_f_11_12_20_23_27_csms_trigger_message(
     assert (await send(http, "trigger_message", message="SignV2GCertificate"))["status"] == "NotImplemented"
 
 
-async def test_tc_g_03_05_07_csms_change_availability_evse_station_connector(
+async def test_tc_g_03_04_05_06_07_08_csms_change_availability_evse_station_connector(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_G_03/G_04 (EVSE), TC_G_05/G_06 (station), TC_G_07/G_08 (connector): inoperative and back;
@@ -188,7 +188,7 @@ async def test_tc_b_21_csms_reset_on_idle_with_ongoing_transaction_is_scheduled(
     assert tx is not None and tx.status == "active"
 
 
-async def test_tc_c_37_csms_clear_authorization_cache(
+async def test_tc_c_37_38_csms_clear_authorization_cache(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_C_37_CSMS: ClearCache Accepted; TC_C_38_CSMS: Rejected when the station's cache is off."""
@@ -197,10 +197,11 @@ async def test_tc_c_37_csms_clear_authorization_cache(
     assert (await send(http, "clear_cache"))["status"] == "Rejected"
 
 
-async def test_tc_p_csms_data_transfer_to_the_station(
+async def test_data_transfer_to_the_station(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
-    """P01 (CSMS -> station): DataTransfer with vendor, message id and data as given."""
+    """P01 (CSMS -> station; no CSMS certification case): DataTransfer with vendor, message id and
+    data as given."""
     result = await send(http, "data_transfer", vendor_id="com.acme", message_id="ping", data="1")
     assert result["request"] == {"vendorId": "com.acme", "messageId": "ping", "data": "1"}
     assert result["status"] == "UnknownVendorId"

@@ -88,7 +88,7 @@ async def test_tc_c_02_csms_authorize_with_group_and_unknown(server: Runtime) ->
     await st.close()
 
 
-async def test_tc_e_transaction_event_started_updated_ended_with_duplicates_and_offline(
+async def test_transaction_events_started_updated_ended_with_duplicates_and_offline(
     server: Runtime,
 ) -> None:
     """E01/E02/E06 start and stop; E15 seqNo (a resend is stored once); E12 offline events."""

@@ -36,5 +36,15 @@ class RawStation:
         assert frame[1] == message_id
         return frame
 
+    async def expect_call(self, action: str, timeout: float = 5.0) -> tuple[str, dict[str, Any]]:
+        """Wait for the CSMS's next CALL, which must be ``action``; returns its id and payload."""
+        frame = await self.recv(timeout)
+        assert frame[0] == 2 and frame[2] == action, frame
+        return frame[1], frame[3]
+
+    async def reply(self, message_id: str, payload: dict[str, Any]) -> None:
+        """Answer the CSMS's CALL ``message_id`` with a CALLRESULT."""
+        await self.ws.send(orjson.dumps([3, message_id, payload]).decode())
+
     async def close(self) -> None:
         await self.ws.close()
