@@ -4,103 +4,14 @@ messages each case lists and checks the CSMS's answers and what it stored."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from opencsms.runtime import Runtime
-from tests.e2e.scripted import timestamp
+from tests.e2e.scripted import BOOT_16, ChargePoint, connector_status, timestamp
 from tests.e2e.wsclient import RawStation
 
 pytestmark = pytest.mark.e2e
-
-BOOT = {"chargePointVendor": "Acme", "chargePointModel": "AC22"}
-
-
-class ChargePoint:
-    """A 1.6 charge point played step by step."""
-
-    def __init__(self, raw: RawStation, station_id: str) -> None:
-        self.raw = raw
-        self.station_id = station_id
-
-    @classmethod
-    async def online(cls, server: Runtime, station_id: str) -> ChargePoint:
-        raw = await RawStation.open(server.ocpp_url, station_id)
-        point = cls(raw, station_id)
-        boot = await point.call("BootNotification", BOOT)
-        assert boot["status"] == "Accepted"
-        for connector in (0, 1, 2):
-            await point.status(connector, "Available")
-        return point
-
-    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        frame = await self.raw.call(action, payload)
-        assert frame[0] == 3, frame  # a CALLRESULT: the CSMS took the message
-        answer: dict[str, Any] = frame[2]
-        return answer
-
-    async def status(self, connector: int, status: str, error: str = "NoError", **extra: Any) -> None:
-        answer = await self.call(
-            "StatusNotification",
-            {
-                "connectorId": connector,
-                "errorCode": error,
-                "status": status,
-                "timestamp": timestamp(),
-                **extra,
-            },
-        )
-        assert answer == {}
-
-    async def authorize(self, id_tag: str) -> str:
-        return str((await self.call("Authorize", {"idTag": id_tag}))["idTagInfo"]["status"])
-
-    async def start(
-        self, connector: int, id_tag: str, meter: int = 1000, at: str | None = None
-    ) -> tuple[int, str]:
-        answer = await self.call(
-            "StartTransaction",
-            {"connectorId": connector, "idTag": id_tag, "meterStart": meter, "timestamp": at or timestamp()},
-        )
-        return int(answer["transactionId"]), str(answer["idTagInfo"]["status"])
-
-    async def stop(
-        self,
-        transaction_id: int,
-        reason: str,
-        meter: int = 2000,
-        at: str | None = None,
-        id_tag: str | None = None,
-    ) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "transactionId": transaction_id,
-            "meterStop": meter,
-            "timestamp": at or timestamp(),
-            "reason": reason,
-        }
-        if id_tag is not None:
-            payload["idTag"] = id_tag
-        return await self.call("StopTransaction", payload)
-
-    async def charging(self, server: Runtime, connector: int, id_tag: str) -> int:
-        """Reusable state Charging: Preparing, StartTransaction, Charging."""
-        await server.domain.tokens.add(id_tag)
-        await self.status(connector, "Preparing")
-        transaction_id, status = await self.start(connector, id_tag)
-        assert status == "Accepted"
-        await self.status(connector, "Charging")
-        return transaction_id
-
-    async def close(self) -> None:
-        await self.raw.close()
-
-
-async def connector_status(server: Runtime, station_id: str, connector: int) -> tuple[str, str | None]:
-    for state in await server.domain.stations.connectors(station_id):
-        if state.connector_id == connector:
-            return state.status, state.error_code
-    raise AssertionError(f"no status stored for connector {connector}")
 
 
 async def test_tc_004_1_csms_regular_charging_session_identification_first(server: Runtime) -> None:
@@ -185,7 +96,9 @@ async def test_tc_032_1_csms_power_failure_boot_stops_the_transaction(server: Ru
     await point.close()
 
     point = ChargePoint(await RawStation.open(server.ocpp_url, "CP-0321"), "CP-0321")
-    assert (await point.call("BootNotification", {**BOOT, "firmwareVersion": "1.0"}))["status"] == "Accepted"
+    assert (await point.call("BootNotification", {**BOOT_16, "firmwareVersion": "1.0"}))[
+        "status"
+    ] == "Accepted"
     await point.status(0, "Available")
     await point.status(1, "Available")
     await point.status(2, "Finishing")
