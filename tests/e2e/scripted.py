@@ -133,3 +133,102 @@ async def connector_status(server: Runtime, station_id: str, connector: int) -> 
         if state.connector_id == connector:
             return state.status, state.error_code
     raise AssertionError(f"no status stored for connector {connector}")
+
+
+BOOT_201 = {"reason": "PowerUp", "chargingStation": {"model": "DC50", "vendorName": "Acme"}}
+
+
+def energy(
+    wh: float, context: str = "Sample.Periodic", at: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A 2.0.1 MeterValue with one energy register reading."""
+    value = {
+        "value": wh,
+        "measurand": "Energy.Active.Import.Register",
+        "context": context,
+        "unitOfMeasure": {"unit": "Wh"},
+        **extra,
+    }
+    return {"timestamp": at or timestamp(), "sampledValue": [value]}
+
+
+class ChargingStation:
+    """A 2.0.1 charging station played step by step; ``event`` numbers each transaction's seqNo."""
+
+    def __init__(self, raw: RawStation, station_id: str) -> None:
+        self.raw = raw
+        self.station_id = station_id
+        self._seq: dict[str, int] = {}
+
+    @classmethod
+    async def online(cls, server: Runtime, station_id: str, evses: int = 2) -> ChargingStation:
+        raw = await RawStation.open(server.ocpp_url, station_id, ("ocpp2.0.1",))
+        station = cls(raw, station_id)
+        assert (await station.call("BootNotification", BOOT_201))["status"] == "Accepted"
+        for evse in range(1, evses + 1):
+            await station.status(evse, 1, "Available")
+        return station
+
+    async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        frame = await self.raw.call(action, payload)
+        assert frame[0] == 3, frame  # a CALLRESULT: the CSMS took the message
+        answer: dict[str, Any] = frame[2]
+        return answer
+
+    async def status(self, evse: int, connector: int, status: str) -> None:
+        payload = {
+            "timestamp": timestamp(),
+            "connectorStatus": status,
+            "evseId": evse,
+            "connectorId": connector,
+        }
+        assert await self.call("StatusNotification", payload) == {}
+
+    async def authorize(self, token: str) -> dict[str, Any]:
+        answer = await self.call("Authorize", {"idToken": {"idToken": token, "type": "ISO14443"}})
+        info: dict[str, Any] = answer["idTokenInfo"]
+        return info
+
+    async def event(
+        self,
+        kind: str,
+        trigger: str,
+        transaction: str,
+        *,
+        token: str | None = None,
+        evse: int | None = None,
+        state: str | None = None,
+        stopped: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Send a TransactionEvent of ``kind`` (Started, Updated, Ended); returns the answer."""
+        seq = self._seq.get(transaction, -1) + 1
+        self._seq[transaction] = seq
+        info: dict[str, Any] = {"transactionId": transaction}
+        if state is not None:
+            info["chargingState"] = state
+        if stopped is not None:
+            info["stoppedReason"] = stopped
+        payload: dict[str, Any] = {
+            "eventType": kind,
+            "timestamp": timestamp(),
+            "triggerReason": trigger,
+            "seqNo": seq,
+            "transactionInfo": info,
+            **extra,
+        }
+        if token is not None:
+            payload["idToken"] = {"idToken": token, "type": "ISO14443"}
+        if evse is not None:
+            payload["evse"] = {"id": evse, "connectorId": 1}
+        return await self.call("TransactionEvent", payload)
+
+    async def close(self) -> None:
+        await self.raw.close()
+
+
+async def evse_status(server: Runtime, station_id: str, evse: int, connector: int = 1) -> str:
+    for state in await server.domain.stations.connectors(station_id):
+        if (state.evse_id, state.connector_id) == (evse, connector):
+            return state.status
+    raise AssertionError(f"no status stored for EVSE {evse} connector {connector}")

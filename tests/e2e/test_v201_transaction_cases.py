@@ -1,0 +1,260 @@
+"""OCA OCPP 2.0.1 CSMS test cases of blocks C, E and J that the charging station drives: the test
+sends the TransactionEvents each case lists and checks the CSMS's answers and what it stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from opencsms.domain.model import Transaction
+from opencsms.runtime import Runtime
+from tests.e2e.scripted import ChargingStation, energy, evse_status
+
+pytestmark = pytest.mark.e2e
+
+ACCEPTED = {"idTokenInfo": {"status": "Accepted"}}
+
+
+async def stored(server: Runtime, station_id: str, transaction: str) -> Transaction:
+    tx = await server.domain.transactions.find(station_id, transaction)
+    assert tx is not None, f"{transaction} was not stored"
+    return tx
+
+
+@pytest.mark.parametrize(
+    ("trigger", "state"),
+    [
+        ("ChargingStateChanged", "Charging"),  # TC_E_02_CSMS: TxStartPoint EnergyTransfer
+        ("CablePluggedIn", "EVConnected"),  # TC_E_09_CSMS: TxStartPoint EVConnected
+        ("EVDetected", None),  # TC_E_12_CSMS: TxStartPoint ParkingBayOccupancy
+    ],
+)
+async def test_tc_e_02_09_12_csms_start_transaction_options(
+    server: Runtime, trigger: str, state: str | None
+) -> None:
+    """TC_E_02 (EnergyTransfer), TC_E_09 (EVConnected), TC_E_12 (ParkingBayOccupied): a transaction
+    that starts at that point, without a token yet, is answered and stored with its trigger."""
+    station = await ChargingStation.online(server, "CS-E-START")
+    answer = await station.event(
+        "Started", trigger, "tx-start", evse=1, state=state, meterValue=[energy(100, "Transaction.Begin")]
+    )
+    assert "idTokenInfo" not in answer
+    tx = await stored(server, "CS-E-START", "tx-start")
+    assert tx.status == "active" and tx.start_trigger_reason == trigger and tx.charging_state == state
+    assert (tx.evse_id, tx.connector_id, tx.meter_start_wh, tx.id_token) == (1, 1, 100, None)
+    await station.close()
+
+
+async def test_tc_e_03_csms_local_start_cable_plugin_first(server: Runtime) -> None:
+    """TC_E_03_CSMS: cable first (Occupied, Started CablePluggedIn), then the driver's token
+    (Authorize, Updated Authorized: idTokenInfo Accepted), then energy flows (Charging)."""
+    await server.domain.tokens.add("RFID-E03")
+    station = await ChargingStation.online(server, "CS-E03")
+    await station.status(1, 1, "Occupied")
+    assert await station.event("Started", "CablePluggedIn", "tx-e03", evse=1, state="EVConnected") == {}
+    assert await station.authorize("RFID-E03") == {"status": "Accepted"}
+    assert await station.event("Updated", "Authorized", "tx-e03", token="RFID-E03") == ACCEPTED
+    await station.event("Updated", "ChargingStateChanged", "tx-e03", state="Charging")
+    tx = await stored(server, "CS-E03", "tx-e03")
+    assert tx.status == "active" and tx.id_token == "RFID-E03" and tx.charging_state == "Charging"
+    assert tx.start_trigger_reason == "CablePluggedIn"
+    assert await evse_status(server, "CS-E03", 1) == "Occupied"
+    await station.close()
+
+
+async def test_tc_e_04_10_csms_local_start_authorization_first(server: Runtime) -> None:
+    """TC_E_04_CSMS (authorization first, then cable and energy) and TC_E_10_CSMS (TxStartPoint
+    Authorized): Authorize, Started Authorized with the token, Occupied, EVConnected, Charging."""
+    await server.domain.tokens.add("RFID-E04")
+    station = await ChargingStation.online(server, "CS-E04")
+    assert await station.authorize("RFID-E04") == {"status": "Accepted"}
+    assert await station.event("Started", "Authorized", "tx-e04", token="RFID-E04", evse=2) == ACCEPTED
+    await station.status(2, 1, "Occupied")
+    await station.event("Updated", "CablePluggedIn", "tx-e04", state="EVConnected")
+    await station.event("Updated", "ChargingStateChanged", "tx-e04", state="Charging")
+    tx = await stored(server, "CS-E04", "tx-e04")
+    assert (tx.status, tx.id_token, tx.start_trigger_reason, tx.charging_state) == (
+        "active",
+        "RFID-E04",
+        "Authorized",
+        "Charging",
+    )
+    assert tx.evse_id == 2
+    await station.close()
+
+
+async def test_tc_e_11_j_11_csms_signed_meter_values(server: Runtime) -> None:
+    """TC_E_11_CSMS (TxStartPoint DataSigned: Started SignedDataReceived) and TC_J_11_CSMS (signed
+    sampled values): the signed data is kept with each reading."""
+    station = await ChargingStation.online(server, "CS-SIGNED")
+    signed = {
+        "signedMeterData": "c2lnbmVk",
+        "signingMethod": "ECDSA",
+        "encodingMethod": "OCMF",
+        "publicKey": "",
+    }
+    begin = energy(200, "Transaction.Begin", signedMeterValue=signed)
+    answer = await station.event("Started", "SignedDataReceived", "tx-signed", evse=1, meterValue=[begin])
+    assert answer == {}
+    periodic = energy(350, signedMeterValue={**signed, "signedMeterData": "c2lnbmVkMg=="})
+    await station.event("Updated", "MeterValuePeriodic", "tx-signed", meterValue=[periodic])
+    tx = await stored(server, "CS-SIGNED", "tx-signed")
+    assert tx.start_trigger_reason == "SignedDataReceived" and tx.meter_start_wh == 200
+    values = await server.domain.transactions.meter_values_of(tx.id)
+    kept = [(float(sv.value), sv.context, json.loads(sv.signed_data or "{}")) for _, sv in values]
+    assert kept == [
+        (200.0, "Transaction.Begin", signed),
+        (350.0, "Sample.Periodic", {**signed, "signedMeterData": "c2lnbmVkMg=="}),
+    ]
+    await station.close()
+
+
+async def charging(server: Runtime, station: ChargingStation, transaction: str, token: str) -> None:
+    """Reusable state EnergyTransferStarted: Authorized, Started, EVConnected, Charging."""
+    await server.domain.tokens.add(token)
+    assert await station.event("Started", "Authorized", transaction, token=token, evse=1) == ACCEPTED
+    await station.event("Updated", "CablePluggedIn", transaction, state="EVConnected")
+    await station.event("Updated", "ChargingStateChanged", transaction, state="Charging")
+
+
+# (eventType, triggerReason, chargingState, stoppedReason) of the events after EnergyTransferStarted.
+Step = tuple[str, str, str | None, str | None]
+STOP_AUTHORIZED: Step = ("Updated", "StopAuthorized", "EVConnected", None)
+SUSPENDED_EV: Step = ("Updated", "ChargingStateChanged", "SuspendedEV", None)
+EV_DISCONNECTED: Step = ("Ended", "EVCommunicationLost", "Idle", "EVDisconnected")
+STOP_CASES: dict[str, tuple[list[Step], str]] = {
+    # TC_E_08: energy transfer stopped after StopAuthorized; the transaction ends at EVConnected
+    "e08": ([STOP_AUTHORIZED, ("Ended", "ChargingStateChanged", "EVConnected", "Local")], "Local"),
+    # TC_E_14: EV disconnected at the station's side (EVConnectedPostSession, then EVDisconnected)
+    "e14": ([STOP_AUTHORIZED, EV_DISCONNECTED], "EVDisconnected"),
+    # TC_E_15: stopped locally with the token
+    "e15": ([("Ended", "StopAuthorized", "EVConnected", "Local")], "Local"),
+    # TC_E_17: deauthorized by the EV side's disconnection while suspended
+    "e17": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
+    # TC_E_19: the parking bay is left after the cable
+    "e19": (
+        [
+            STOP_AUTHORIZED,
+            ("Updated", "EVCommunicationLost", "Idle", None),
+            ("Ended", "EVDeparted", "Idle", "EVDisconnected"),
+        ],
+        "EVDisconnected",
+    ),
+    # TC_E_20: an IEC 61851-1 EV unplugged on its side while suspended
+    "e20": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
+    # TC_E_22: energy transfer ends because the EV stops (SuspendedEV)
+    "e22": ([("Ended", "ChargingStateChanged", "SuspendedEV", "StoppedByEV")], "StoppedByEV"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STOP_CASES))
+async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: Runtime, case: str) -> None:
+    """TC_E_08/14/15/17/19/20/22_CSMS: a running transaction ends at the stop point the case
+    configures; every event is answered (the StopAuthorized token with its idTokenInfo) and the
+    transaction is stored as ended with the station's stoppedReason and last charging state."""
+    steps, reason = STOP_CASES[case]
+    station_id = f"CS-STOP-{case}"
+    station = await ChargingStation.online(server, station_id)
+    await charging(server, station, f"tx-{case}", "RFID-STOP")
+    for kind, trigger, state, stopped in steps:
+        token = "RFID-STOP" if trigger == "StopAuthorized" else None
+        if token is not None:
+            assert await station.authorize(token) == {"status": "Accepted"}
+        answer = await station.event(kind, trigger, f"tx-{case}", token=token, state=state, stopped=stopped)
+        assert answer == (ACCEPTED if token is not None else {})
+    await station.status(1, 1, "Available")
+    tx = await stored(server, station_id, f"tx-{case}")
+    assert tx.status == "ended" and tx.stop_reason == reason
+    assert tx.trigger_reason == steps[-1][1] and tx.charging_state == steps[-1][2]
+    assert tx.id_token == "RFID-STOP"
+    assert await evse_status(server, station_id, 1) == "Available"
+    await station.close()
+
+
+async def test_tc_e_26_38_csms_suspended_transactions_go_on(server: Runtime) -> None:
+    """TC_E_38_CSMS (EV not ready: SuspendedEV) and TC_E_26_CSMS (cable disconnected on the EV side
+    with StopTxOnEVSideDisconnect false: EVCommunicationLost, Idle): the transaction stays open
+    with the reported state, and charging resumes."""
+    station = await ChargingStation.online(server, "CS-SUSPEND")
+    await charging(server, station, "tx-suspend", "RFID-SUSPEND")
+    await station.event("Updated", "ChargingStateChanged", "tx-suspend", state="SuspendedEV")
+    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
+    assert tx.status == "active" and tx.charging_state == "SuspendedEV"
+    await station.event("Updated", "EVCommunicationLost", "tx-suspend", state="Idle")
+    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
+    assert (tx.status, tx.charging_state, tx.trigger_reason) == ("active", "Idle", "EVCommunicationLost")
+    await station.event("Updated", "CablePluggedIn", "tx-suspend", state="EVConnected")
+    await station.event("Updated", "ChargingStateChanged", "tx-suspend", state="Charging")
+    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
+    assert tx.status == "active" and tx.charging_state == "Charging"
+    await station.close()
+
+
+async def test_tc_e_39_csms_deauthorized_by_timeout(server: Runtime) -> None:
+    """TC_E_39_CSMS: authorized, but no cable before EVConnectionTimeOut: Ended with
+    EVConnectTimeout and stoppedReason Timeout, which the CSMS keeps."""
+    await server.domain.tokens.add("RFID-E39")
+    station = await ChargingStation.online(server, "CS-E39")
+    assert await station.authorize("RFID-E39") == {"status": "Accepted"}
+    assert await station.event("Started", "Authorized", "tx-e39", token="RFID-E39", evse=1) == ACCEPTED
+    assert await station.event("Ended", "EVConnectTimeout", "tx-e39", stopped="Timeout") == {}
+    tx = await stored(server, "CS-E39", "tx-e39")
+    assert (tx.status, tx.stop_reason, tx.trigger_reason) == ("ended", "Timeout", "EVConnectTimeout")
+    await station.close()
+
+
+async def test_tc_c_08_20_csms_authorization_through_the_cache(server: Runtime) -> None:
+    """TC_C_08_CSMS: a token from the station's cache starts a transaction without Authorize; the
+    CSMS checks it in the TransactionEvent (Accepted). TC_C_20_CSMS: a cached token the CSMS no
+    longer accepts gets Invalid; the station then ends the transaction Deauthorized."""
+    await server.domain.tokens.add("RFID-CACHED")
+    station = await ChargingStation.online(server, "CS-CACHE")
+    answer = await station.event("Started", "Authorized", "tx-c08", token="RFID-CACHED", evse=1)
+    assert answer == ACCEPTED
+    answer = await station.event("Started", "Authorized", "tx-c20", token="RFID-GONE", evse=2)
+    assert answer == {"idTokenInfo": {"status": "Invalid"}}
+    await station.event("Ended", "Deauthorized", "tx-c20", state="EVConnected", stopped="DeAuthorized")
+    assert (await stored(server, "CS-CACHE", "tx-c08")).status == "active"
+    tx = await stored(server, "CS-CACHE", "tx-c20")
+    assert (tx.status, tx.stop_reason, tx.id_token) == ("ended", "DeAuthorized", "RFID-GONE")
+    await station.close()
+
+
+async def test_tc_j_02_03_09_csms_meter_values_in_transaction_events(server: Runtime) -> None:
+    """TC_J_09_CSMS (sampled values in Updated), TC_J_02_CSMS (clock-aligned values while a
+    transaction runs, MeterValueClock) and TC_J_03_CSMS (clock-aligned values in Ended): every
+    reading is kept on the transaction with its context, in order."""
+    station = await ChargingStation.online(server, "CS-J")
+    await charging(server, station, "tx-j", "RFID-J")
+    await station.event("Updated", "MeterValuePeriodic", "tx-j", meterValue=[energy(1100)])
+    await station.event("Updated", "MeterValueClock", "tx-j", meterValue=[energy(1200, "Sample.Clock")])
+    end = [energy(1250, "Sample.Clock"), energy(1300, "Transaction.End")]
+    await station.event("Ended", "StopAuthorized", "tx-j", token="RFID-J", stopped="Local", meterValue=end)
+    tx = await stored(server, "CS-J", "tx-j")
+    assert tx.status == "ended" and tx.meter_stop_wh == 1300
+    values = await server.domain.transactions.meter_values_of(tx.id)
+    assert [(float(sv.value), sv.context) for _, sv in values] == [
+        (1100.0, "Sample.Periodic"),
+        (1200.0, "Sample.Clock"),
+        (1250.0, "Sample.Clock"),
+        (1300.0, "Transaction.End"),
+    ]
+    await station.close()
+
+
+async def test_tc_j_08_csms_transaction_begin_before_the_evse_is_known(server: Runtime) -> None:
+    """TC_J_08_CSMS: the transaction starts (Authorized) before an EVSE is chosen, with its
+    Transaction.Begin reading; the EVSE comes with a later event and the reading stays on the
+    transaction, which then knows its EVSE."""
+    await server.domain.tokens.add("RFID-J08")
+    station = await ChargingStation.online(server, "CS-J08")
+    begin = [energy(500, "Transaction.Begin")]
+    answer = await station.event("Started", "Authorized", "tx-j08", token="RFID-J08", meterValue=begin)
+    assert answer == ACCEPTED
+    await station.event("Updated", "CablePluggedIn", "tx-j08", evse=2, state="EVConnected")
+    tx = await stored(server, "CS-J08", "tx-j08")
+    assert (tx.evse_id, tx.connector_id, tx.meter_start_wh) == (2, 1, 500)
+    values = await server.domain.transactions.meter_values_of(tx.id)
+    assert [(float(sv.value), sv.context) for _, sv in values] == [(500.0, "Transaction.Begin")]
+    await station.close()
