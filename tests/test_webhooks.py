@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,3 +74,31 @@ def test_signatures_cover_the_time_and_the_body() -> None:
     assert not verify("secret", header, b'{"a":2}', now=1010)
     assert not verify("secret", header, b'{"a":1}', now=2000)  # replayed too late
     assert not verify("secret", "garbage", b"", now=1000)
+
+
+@pytest.mark.postgres
+async def test_two_nodes_on_one_database_send_a_due_delivery_once(request: pytest.FixtureRequest) -> None:
+    """Both dispatchers see the same due delivery; only the one whose lease took it sends it."""
+    from tests.db_fixtures import _empty_schema, _postgres_database
+
+    url = _postgres_database(request.config)
+    _empty_schema(url)
+    store_a, store_b = await Store.open(url), await Store.open(url)
+    try:
+        node_a = WebhookService(store_a, InProcessBus(), clock=lambda: NOW)
+        node_b = WebhookService(store_b, InProcessBus(), clock=lambda: NOW)
+        hook = await node_a.create("http://receiver.invalid/hook", secret="x" * 16)
+        await node_a.enqueue([hook], [DomainEvent("station.connected", "CP1", {})])
+        await node_b._reload()
+        calls: list[httpx.Request] = []
+        client = httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(204))
+        )
+        sent = await asyncio.gather(node_a._send_due(client), node_b._send_due(client))
+        await client.aclose()
+        assert sorted(sent) == [0, 1] and len(calls) == 1
+        (delivery,), _ = await node_b.deliveries(hook.id)
+        assert delivery.status == "delivered"
+    finally:
+        await store_a.close()
+        await store_b.close()

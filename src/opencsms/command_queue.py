@@ -193,7 +193,10 @@ class CommandQueue:
 
     def start(self) -> None:
         if self._listener is None:
-            subscription = self._bus.subscribe(EventFilter.of(["station.booted", "station.connected"]))
+            # The node holding the station publishes its events and delivers its queued commands.
+            subscription = self._bus.subscribe(
+                EventFilter.of(["station.booted", "station.connected"], local_only=True)
+            )
             self._listener = asyncio.get_running_loop().create_task(self._listen(subscription))
 
     async def _listen(self, subscription: Any) -> None:

@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from websockets.asyncio.server import Server
@@ -30,6 +31,9 @@ from opencsms.store import Store
 from opencsms.transport.listeners import ListenerSpec, build_listener_configs, parse_listeners
 from opencsms.transport.server import ListenerConfig, start_listener
 from opencsms.webhooks import WebhookService
+
+if TYPE_CHECKING:
+    from opencsms.cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,8 @@ class Runtime:
     message_log: MessageLog | None = None
     webhooks: WebhookService | None = None
     load_manager: LoadManager | None = None
+    #: This node's NATS connection when ``bus_url`` makes it one node of several.
+    cluster: Cluster | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -105,6 +111,8 @@ class Runtime:
             await self.webhooks.close()
         if self.message_log is not None:
             await self.message_log.close()
+        if self.cluster is not None:
+            await self.cluster.close()
         await self.store.close()
 
 
@@ -135,7 +143,20 @@ async def start(settings: Settings) -> Runtime:
         default_client_ca=settings.tls_client_ca_file or _managed_ca_cert(settings, specs),
     )
     store = await Store.open(settings.database_url)
-    bus = InProcessBus()
+    cluster = None
+    bus: EventBus
+    if settings.bus_url:
+        from opencsms.cluster import Cluster  # loads the NATS client only when configured
+
+        try:
+            cluster = await Cluster.join(settings)
+        except BaseException:
+            await store.close()
+            raise
+        bus = cluster.bus
+        log.info("node %s of the cluster %r on %s", cluster.node_id, cluster.prefix, settings.bus_url)
+    else:
+        bus = InProcessBus()
     domain = Domain(
         store,
         registration_policy=RegistrationPolicy(settings.registration_policy),
@@ -193,6 +214,8 @@ async def start(settings: Settings) -> Runtime:
         await command_queue.close()
         if message_log is not None:
             await message_log.close()
+        if cluster is not None:
+            await cluster.close()
         await store.close()
         raise
     listener, ocpp_port = listeners[0][1], listeners[0][2]
@@ -253,6 +276,7 @@ async def start(settings: Settings) -> Runtime:
         message_log=message_log,
         webhooks=webhooks,
         load_manager=load_manager,
+        cluster=cluster,
     )
 
 

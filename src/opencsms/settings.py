@@ -18,6 +18,13 @@ class Settings:
     http_port: int = 8000
     #: SQLAlchemy URL; SQLite by default, ``postgresql+asyncpg://...`` for PostgreSQL.
     database_url: str = "sqlite+aiosqlite:///var/opencsms.db"
+    #: Empty: one node, events stay in the process. ``nats://host:4222``: nodes sharing this NATS
+    #: (and one PostgreSQL) form a cluster: events reach every node, commands the station's node.
+    bus_url: str = ""
+    #: NATS subject prefix; nodes with the same prefix are one cluster.
+    bus_prefix: str = "opencsms"
+    #: This node's name in the cluster; "" = host name and process id.
+    node_id: str = ""
     #: What happens to a station nobody registered: accept, pending or reject.
     registration_policy: str = "accept"
     heartbeat_interval: int = 300

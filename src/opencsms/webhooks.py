@@ -280,7 +280,8 @@ class WebhookService:
 
     async def start(self) -> None:
         await self._reload()
-        subscription = self._bus.subscribe(max_queued=10_000)
+        # In a cluster each node stores the deliveries of the events it published: one each.
+        subscription = self._bus.subscribe(EventFilter(local_only=True), max_queued=10_000)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._listen(subscription), name="webhooks-listen"),
@@ -348,14 +349,34 @@ class WebhookService:
 
     async def _send_due(self, client: httpx.AsyncClient) -> int:
         now = self._clock()
-        rows = await self._store.read(
-            lambda connection: connection.execute(
+        # Nodes sharing the database take turns: a delivery is leased (its next attempt moved past
+        # this one's end) by the node whose update still sees the time it read; a node that dies
+        # while sending leaves it to be retried when the lease ends.
+        lease_until = now + timedelta(seconds=self._timeout + 60)
+
+        def lease(connection: Connection) -> builtins.list[Row[Any]]:
+            due = connection.execute(
                 select(webhook_deliveries)
                 .where(webhook_deliveries.c.status == PENDING, webhook_deliveries.c.next_attempt_at <= now)
                 .order_by(webhook_deliveries.c.id)
                 .limit(100)
             ).all()
-        )
+            leased = []
+            for row in due:
+                taken = connection.execute(
+                    update(webhook_deliveries)
+                    .where(
+                        webhook_deliveries.c.id == row.id,
+                        webhook_deliveries.c.status == PENDING,
+                        webhook_deliveries.c.next_attempt_at == row.next_attempt_at,
+                    )
+                    .values(next_attempt_at=lease_until)
+                )
+                if taken.rowcount == 1:
+                    leased.append(row)
+            return leased
+
+        rows = await self._store.write(lease)
         hooks = {hook.id: hook for hook in self._hooks}
         limit = asyncio.Semaphore(self._concurrency)
 

@@ -15,14 +15,26 @@ class EventFilter:
 
     ``kinds`` holds event kinds (``transaction.started``) or prefixes ending in ``*``
     (``transaction.*``); empty means every kind. ``stations`` empty means every station.
+    ``local_only``: only events published by this node, not those other nodes of a cluster
+    publish; for consumers that act once per event (webhooks, queued commands), which the
+    publishing node does.
     """
 
     kinds: frozenset[str] = frozenset()
     stations: frozenset[str] = frozenset()
+    local_only: bool = False
 
     @classmethod
-    def of(cls, kinds: Iterable[str] | None = None, stations: Iterable[str] | None = None) -> EventFilter:
-        return cls(frozenset(k for k in kinds or () if k), frozenset(s for s in stations or () if s))
+    def of(
+        cls,
+        kinds: Iterable[str] | None = None,
+        stations: Iterable[str] | None = None,
+        *,
+        local_only: bool = False,
+    ) -> EventFilter:
+        return cls(
+            frozenset(k for k in kinds or () if k), frozenset(s for s in stations or () if s), local_only
+        )
 
     def matches(self, event: DomainEvent) -> bool:
         if self.stations and event.station_id not in self.stations:

@@ -84,6 +84,12 @@ class InProcessBus:
             if subscriber.filter.matches(event):
                 subscriber.offer(event)
 
+    def deliver_remote(self, event: DomainEvent) -> None:
+        """Hand ``event``, published by another node, to the subscribers that take such events."""
+        for subscriber in self._subscribers:
+            if not subscriber.filter.local_only and subscriber.filter.matches(event):
+                subscriber.offer(event)
+
     def subscribe(
         self, event_filter: EventFilter | None = None, *, max_queued: int = 1000
     ) -> MemorySubscription:

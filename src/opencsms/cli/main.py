@@ -33,6 +33,8 @@ async def _serve(args: argparse.Namespace) -> int:
         http_host=args.http_host,
         database_url=args.database_url,
         registration_policy=args.registration_policy,
+        bus_url=args.bus_url,
+        node_id=args.node_id,
     )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # One line per connection or migration step drowns what matters.
@@ -105,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http-host", default=None, help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--database-url", default=None, help="SQLAlchemy URL (default SQLite in ./var)")
     serve.add_argument("--registration-policy", choices=["accept", "pending", "reject"], default=None)
+    serve.add_argument(
+        "--bus-url", default=None, help="NATS URL (nats://host:4222) to run as one node of several"
+    )
+    serve.add_argument("--node-id", default=None, help="this node's name in the cluster")
     serve.add_argument("--demo", type=int, default=0, metavar="N", help="also run N simulated stations")
     serve.set_defaults(func=lambda a: run_async(_serve(a)))
 
