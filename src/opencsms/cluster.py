@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from nats.aio.client import Client
 
 from opencsms.bus.nats_bus import NatsBus, connect
+from opencsms.bus.nats_routing import LocalStations, NatsStationRouter
 from opencsms.settings import Settings
 
 
@@ -27,6 +28,7 @@ class Cluster:
     prefix: str
     connection: Client
     bus: NatsBus
+    router: NatsStationRouter | None = None
 
     @classmethod
     async def join(cls, settings: Settings) -> Cluster:
@@ -44,7 +46,21 @@ class Cluster:
             raise
         return cls(node_id, settings.bus_prefix, connection, bus)
 
+    def route(self, sessions: LocalStations, settings: Settings) -> NatsStationRouter:
+        """Serve this node's stations to the other nodes and reach theirs (see ``SessionManager``)."""
+        self.router = NatsStationRouter(
+            self.connection,
+            sessions,
+            prefix=self.prefix,
+            node_id=self.node_id,
+            call_timeout=settings.call_timeout,
+            claim_timeout=settings.takeover_ping_timeout,
+        )
+        return self.router
+
     async def close(self) -> None:
+        if self.router is not None:
+            await self.router.close()
         await self.bus.aclose()
         with contextlib.suppress(Exception):
             await self.connection.drain()

@@ -173,6 +173,8 @@ async def start(settings: Settings) -> Runtime:
         message_rate=settings.station_message_rate,
         message_burst=settings.station_message_burst,
     )
+    if cluster is not None:
+        sessions.other_nodes = cluster.route(sessions, settings)
     domain.certificates.gateway = sessions
     domain.certificates.ca_loader = lambda: signing_ca(settings)
     domain.certificates.validity_days = settings.certificate_validity_days
@@ -183,7 +185,14 @@ async def start(settings: Settings) -> Runtime:
         sessions.frame_recorder = message_log.observer
     command_queue = CommandQueue(store, sessions, bus)
     command_queue.start()
-    load_manager = LoadManager(domain, sessions, bus, tick_seconds=settings.load_manager_tick)
+    load_manager = LoadManager(
+        domain,
+        sessions,
+        bus,
+        tick_seconds=settings.load_manager_tick,
+        # In a cluster every node follows every site; each sends limits to the stations it holds.
+        holds=sessions.sessions.__contains__ if cluster is not None else None,
+    )
     await load_manager.start()
     webhooks = WebhookService(
         store, bus, max_attempts=settings.webhook_max_attempts, backoff_base=settings.webhook_backoff

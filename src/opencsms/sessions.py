@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from opencsms.domain import commands as c
 from opencsms.domain.services import Domain
@@ -61,6 +61,24 @@ class SessionStats:
     by_action: dict[str, int] = field(default_factory=dict)
 
 
+class OtherNodes(Protocol):
+    """The other nodes of a cluster, as the sessions of this one see them (``NatsStationRouter``)."""
+
+    async def claim(self, station_id: str) -> bool:
+        """Take the station for this node; False when another node holds a live connection of it."""
+        ...
+
+    async def release(self, station_id: str) -> None:
+        """The station's connection to this node ended."""
+        ...
+
+    async def execute(
+        self, station_id: str, command: c.Command, timeout: float | None = None
+    ) -> c.CommandResult:
+        """Send ``command`` through the node holding the station."""
+        ...
+
+
 @dataclass(slots=True)
 class Session:
     context: StationContext
@@ -95,6 +113,8 @@ class SessionManager:
         self.metrics = OcppMetrics()
         #: Given a station id, a callback seeing each frame in and out (the message log); optional.
         self.frame_recorder: Callable[[str], Callable[[str, str | bytes], None]] | None = None
+        #: In a cluster, the other nodes: commands for stations connected there go through them.
+        self.other_nodes: OtherNodes | None = None
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -151,6 +171,8 @@ class SessionManager:
         finally:
             if self.sessions.get(station_id) is session:
                 del self.sessions[station_id]
+                if self.other_nodes is not None:
+                    await self.other_nodes.release(station_id)
                 await self.domain.stations.disconnected(station_id, ctx.clock())
             log.info("%s disconnected", station_id)
 
@@ -178,6 +200,14 @@ class SessionManager:
                     )
                     _abort(previous.connection.websocket)
                     await previous.connection.close(1000, "replaced by a new connection")
+                elif self.other_nodes is not None and not await self.other_nodes.claim(station_id):
+                    self.domain.security.record(
+                        station_id,
+                        SecurityEvent.DUPLICATE_CONNECTION_REFUSED,
+                        "a second connection claimed the id of a live session on another node",
+                        _peer_address(websocket),
+                    )
+                    return False
                 self.sessions[station_id] = session
                 return True
         finally:
@@ -228,6 +258,37 @@ class SessionManager:
     # -- commands ---------------------------------------------------------------------------------
 
     async def execute(
+        self, station_id: str, command: c.Command, timeout: float | None = None
+    ) -> c.CommandResult:
+        """Send ``command`` to the station, connected here or (in a cluster) to another node.
+
+        Raises:
+            StationOffline, CommandTimeout, CommandRejected, InvalidCommand, UnknownCommand.
+        """
+        if self.other_nodes is not None and station_id not in self.sessions:
+            return await self.other_nodes.execute(station_id, command, timeout)
+        return await self.execute_local(station_id, command, timeout)
+
+    async def keep_or_yield(self, station_id: str) -> bool:
+        """Another node has a new connection of the station: keep ours if it answers a ping (True),
+        else drop it without recording a disconnect, the station being the other node's now."""
+        session = self.sessions.get(station_id)
+        if session is None:
+            return False
+        if await _answers_ping(session.connection.websocket, self.takeover_ping_timeout):
+            return True
+        del self.sessions[station_id]
+        self.domain.security.record(
+            station_id,
+            SecurityEvent.CONNECTION_TAKEOVER,
+            "the connection did not answer a ping and was replaced by one to another node",
+            _peer_address(session.connection.websocket),
+        )
+        _abort(session.connection.websocket)
+        await session.connection.close(1000, "replaced by a connection to another node")
+        return False
+
+    async def execute_local(
         self, station_id: str, command: c.Command, timeout: float | None = None
     ) -> c.CommandResult:
         """Send ``command`` to a station connected to this process and return its answer.

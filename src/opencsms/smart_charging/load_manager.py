@@ -10,6 +10,10 @@ state from the running transactions, so it survives restarts.
 
 Changes are coalesced: a burst of events makes one allocation per site. Reductions are sent
 before increases, so that the sum stays under the limit while profiles travel.
+
+In a cluster (``holds`` given) every node's manager follows every station's events, so each works
+out the same allocations, and sends limits only to the stations whose connection its node holds.
+A site change on one node reaches the others as a ``site.changed`` event.
 """
 
 from __future__ import annotations
@@ -95,8 +99,10 @@ class LoadManager:
         coalesce_seconds: float = 0.05,
         call_timeout: float = 10.0,
         clock: Callable[[], datetime] = _utc_now,
+        holds: Callable[[str], bool] | None = None,
     ) -> None:
         self._domain = domain
+        self._holds = holds
         self._gateway = gateway
         self._bus = bus
         self._tick = tick_seconds
@@ -117,10 +123,11 @@ class LoadManager:
 
     async def start(self) -> None:
         """Load the sites and running sessions, then follow events and re-allocate in the background."""
-        subscription = self._bus.subscribe(
-            EventFilter.of(["transaction.*", "station.connected", "station.registered"]), max_queued=100_000
-        )
-        self._domain.sites.on_change = self.sites_changed
+        kinds = ["transaction.*", "station.connected", "station.registered"]
+        if self._holds is not None:
+            kinds.append("site.changed")
+        subscription = self._bus.subscribe(EventFilter.of(kinds), max_queued=100_000)
+        self._domain.sites.on_change = self.sites_changed if self._holds is None else self._announce_change
         await self._load()
         loop = asyncio.get_running_loop()
         self._tasks = [
@@ -138,6 +145,13 @@ class LoadManager:
         """Sites, circuits, assignments, prices or needs changed: reload and re-allocate everything."""
         self._reload = True
         self._wake.set()
+
+    def _announce_change(self) -> None:
+        self.sites_changed()
+        self._bus.publish(DomainEvent("site.changed", "", {}))
+
+    def _sends_to(self, station_id: str) -> bool:
+        return self._holds is None or self._holds(station_id)
 
     async def _load(self) -> None:
         self.layout = await self._domain.sites.layout()
@@ -166,6 +180,9 @@ class LoadManager:
 
     def on_event(self, event: DomainEvent) -> None:
         """Take in one domain event (quick, no I/O)."""
+        if event.kind == "site.changed":
+            self.sites_changed()
+            return
         assignment = self.layout.assignments.get(event.station_id)
         if assignment is None:
             return
@@ -173,7 +190,8 @@ class LoadManager:
         if event.kind in ("station.registered", "station.connected"):
             accepted = data.get("registration_status", "Accepted") == "Accepted"
             v16_connect = event.kind == "station.connected" and data.get("ocpp_version") == "1.6"
-            if accepted and not v16_connect:  # a 1.6 station takes calls only once booted
+            if accepted and not v16_connect and self._sends_to(event.station_id):
+                # (a 1.6 station takes calls only once booted)
                 self._send(self._fail_safe(assignment))
                 self._mark(assignment.site_id)  # its sessions' limits may not have reached it
             return
@@ -317,7 +335,7 @@ class LoadManager:
         decreases, increases = [], []
         for key, current in allocation.currents.items():
             session = self.sessions.get(key) if isinstance(key, tuple) else None
-            if session is None:
+            if session is None or not self._sends_to(session.station_id):
                 continue
             offered = session.offered_a
             if offered is None or current < offered - 0.05:

@@ -1,0 +1,156 @@
+"""Operator commands through one node reach a station connected to the other, over NATS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from opencsms.bus.nats_routing import NatsStationRouter
+from opencsms.runtime import Runtime
+from opencsms.simulate import SimulatedStation201, StationConfig
+from tests.cluster.conftest import Nodes
+from tests.conftest import auth
+from tests.e2e.wsclient import RawStation
+from tests.simulate.csms import VALIDATORS, poll
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
+
+STATION = "CS-REMOTE"
+BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "AC22"}
+
+
+def router(node: Runtime) -> NatsStationRouter:
+    assert node.cluster is not None and node.cluster.router is not None
+    return node.cluster.router
+
+
+async def start_station(node: Runtime) -> SimulatedStation201:
+    station = SimulatedStation201(
+        StationConfig(STATION, node.ocpp_url, evses=1, connectors_per_evse=1, meter_interval=0.2),
+        validator=VALIDATORS["2.0.1"],
+    )
+    await station.connect()
+    assert await station.boot() == "Accepted"
+    await station.announce_statuses()
+    return station
+
+
+@pytest.fixture
+async def station_on_b(nodes: Nodes) -> AsyncIterator[SimulatedStation201]:
+    await nodes.a.domain.tokens.add("TAG-REMOTE")
+    station = await start_station(nodes.b)
+    yield station
+    await station.disconnect()
+
+
+async def command(node: Runtime, key: str, name: str, **args: Any) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=node.http_url, headers=auth(key), timeout=60) as client:
+        return await client.post(f"/api/v1/stations/{STATION}/commands/{name}", json=args)
+
+
+async def test_a_command_through_node_a_reaches_the_station_on_node_b_and_brings_its_answer(
+    nodes: Nodes, station_on_b: SimulatedStation201
+) -> None:
+    assert STATION in nodes.b.sessions.sessions and STATION not in nodes.a.sessions.sessions
+    response = await command(nodes.a, nodes.admin_key, "remote_start", id_token="TAG-REMOTE", evse_id=1)
+    assert response.status_code == 200, response.text
+    assert response.json()["action"] == "RequestStartTransaction"
+    assert response.json()["status"] == "Accepted"
+    assert response.json()["request"]["idToken"] == {"idToken": "TAG-REMOTE", "type": "Central"}
+    assert router(nodes.a).sent == 1 and router(nodes.b).served == 1
+
+    async def started() -> bool:
+        return bool(await nodes.a.domain.transactions.list(station_id=STATION, active=True))
+
+    await poll(started)  # the station's TransactionEvent went to node B; the store is shared
+    (transaction,) = await nodes.a.domain.transactions.list(station_id=STATION, active=True)
+    response = await command(nodes.a, nodes.admin_key, "remote_stop", transaction_id=transaction.id)
+    assert response.status_code == 200, response.text
+    assert response.json()["action"] == "RequestStopTransaction"
+    assert response.json()["status"] == "Accepted"
+    assert response.json()["request"] == {"transactionId": transaction.transaction_ref}
+
+    async def stopped() -> bool:
+        return not await nodes.a.domain.transactions.list(station_id=STATION, active=True)
+
+    await poll(stopped)
+    assert router(nodes.a).sent == 2 and router(nodes.b).served == 2
+
+
+async def test_a_station_connected_nowhere_is_offline_through_either_node(nodes: Nodes) -> None:
+    for node in (nodes.a, nodes.b):
+        response = await command(node, nodes.admin_key, "reset")
+        assert response.status_code == 409, response.text
+        assert f"station {STATION} is not connected" in response.json()["detail"]
+
+
+async def test_a_station_that_does_not_answer_times_out_through_the_other_node(nodes: Nodes) -> None:
+    mute = await RawStation.open(nodes.b.ocpp_url, STATION, ("ocpp1.6",))
+    try:
+        await mute.call("BootNotification", BOOT16)
+        async with httpx.AsyncClient(
+            base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=60
+        ) as client:
+            response = await client.post(f"/api/v1/stations/{STATION}/commands/reset", params={"timeout": 1})
+        assert response.status_code == 504, response.text
+        assert "did not answer" in response.json()["detail"]
+    finally:
+        await mute.close()
+
+
+async def test_a_station_moving_to_node_a_gets_its_commands_there(
+    nodes: Nodes, station_on_b: SimulatedStation201
+) -> None:
+    await station_on_b.disconnect()
+
+    async def released() -> bool:
+        return STATION not in nodes.b.sessions.sessions
+
+    await poll(released)
+    station = await start_station(nodes.a)
+    try:
+        sent_before = router(nodes.a).sent
+        # (not a reset: the simulated station reboots after one)
+        response = await command(nodes.a, nodes.admin_key, "trigger_message", message="Heartbeat")
+        assert response.status_code == 200 and response.json()["status"] == "Accepted"
+        assert router(nodes.a).sent == sent_before  # local now
+        response = await command(nodes.b, nodes.admin_key, "trigger_message", message="Heartbeat")
+        assert response.status_code == 200 and response.json()["status"] == "Accepted"
+        assert router(nodes.a).served == 1  # node B routed it to A
+    finally:
+        await station.disconnect()
+
+
+async def test_a_second_live_connection_on_another_node_is_refused(nodes: Nodes) -> None:
+    live = await RawStation.open(nodes.b.ocpp_url, STATION, ("ocpp1.6",))
+    try:
+        assert (await live.call("BootNotification", BOOT16))[0] == 3
+        intruder = await RawStation.open(nodes.a.ocpp_url, STATION, ("ocpp1.6",))
+        with pytest.raises(ConnectionClosed) as closed:
+            await intruder.call("Heartbeat", {}, timeout=30)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert STATION in nodes.b.sessions.sessions and STATION not in nodes.a.sessions.sessions
+        assert (await live.call("Heartbeat", {}))[0] == 3
+    finally:
+        await live.close()
+
+
+async def test_a_dead_connection_on_another_node_is_replaced_by_a_reconnect(nodes: Nodes) -> None:
+    ghost = await RawStation.open(nodes.b.ocpp_url, STATION, ("ocpp1.6",))
+    assert (await ghost.call("BootNotification", BOOT16))[0] == 3
+    ghost.ws.transport.pause_reading()  # half-open: it no longer answers pings
+    back = await RawStation.open(nodes.a.ocpp_url, STATION, ("ocpp1.6",))
+    try:
+        assert (await back.call("BootNotification", BOOT16, timeout=30))[0] == 3
+        assert STATION in nodes.a.sessions.sessions and STATION not in nodes.b.sessions.sessions
+        station = await nodes.a.domain.stations.get(STATION)
+        assert station is not None and station.connected
+    finally:
+        await back.close()
+        ghost.ws.transport.abort()
+    await asyncio.sleep(0)
