@@ -80,6 +80,19 @@ class Runtime:
                 return f"{scheme}://{host}:{port}/ocpp"
         raise LookupError(f"no listener with security profile {profile}")
 
+    def listener_url(self, profile: int) -> str | None:
+        """The public station URL prefix of security ``profile``'s listener, or None when none.
+
+        ``OPENCSMS_PUBLIC_OCPP_URLS`` names them where stations see another host than the bound one.
+        """
+        public = self.settings.public_ocpp_url_map.get(profile)
+        if public:
+            return public
+        try:
+            return self.url_for_profile(profile)
+        except LookupError:
+            return None
+
     @property
     def ocpp_url(self) -> str:
         host = "127.0.0.1" if self.settings.ocpp_host in ("0.0.0.0", "") else self.settings.ocpp_host
@@ -202,6 +215,7 @@ async def start(settings: Settings) -> Runtime:
         credentials=domain.security.credentials,
         admit=sessions.admit,
         record=domain.security.record,
+        credentials_used=domain.security.credentials_used,
         versions=base.versions,
         limits=HandshakeLimits(
             connections_per_ip_per_second=settings.connections_per_ip,
@@ -265,7 +279,7 @@ async def start(settings: Settings) -> Runtime:
             3600.0, timedelta(days=settings.certificate_renewal_days), sessions.sessions.__contains__
         )
     )
-    return Runtime(
+    runtime = Runtime(
         settings,
         store,
         domain,
@@ -287,6 +301,8 @@ async def start(settings: Settings) -> Runtime:
         load_manager=load_manager,
         cluster=cluster,
     )
+    app.state.opencsms.extras["listener_url"] = runtime.listener_url
+    return runtime
 
 
 async def _bootstrap_admin_key(api_keys: ApiKeyService) -> str | None:

@@ -41,6 +41,10 @@ class Settings:
     #: ``listeners`` replaces it with a list, e.g. "9000 profile=1; 9443 profile=2; 9444 profile=3".
     ocpp_security_profile: int = 0
     listeners: str = ""
+    #: Station URL prefixes per security profile as stations reach them (behind a proxy or NAT),
+    #: e.g. "2=wss://csms.example.com/ocpp; 3=wss://csms.example.com:9444/ocpp": sent to a 2.x
+    #: station moved up to that profile. Default: the listener's own address.
+    public_ocpp_urls: str = ""
     #: TLS material for profile 2 and 3 listeners that name none of their own (PEM files).
     tls_cert_file: str = ""
     tls_key_file: str = ""
@@ -75,6 +79,21 @@ class Settings:
     #: Seconds between the load manager's looks at time-varying site limits and price plans.
     load_manager_tick: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def public_ocpp_url_map(self) -> dict[int, str]:
+        """``public_ocpp_urls`` by profile.
+
+        Raises:
+            ValueError: an entry is not ``profile=url``.
+        """
+        urls: dict[int, str] = {}
+        for entry in filter(None, (part.strip() for part in self.public_ocpp_urls.split(";"))):
+            profile, equals, url = entry.partition("=")
+            if not equals or not profile.strip().isdigit() or not url.strip():
+                raise ValueError(f"OPENCSMS_PUBLIC_OCPP_URLS: {entry!r} is not profile=url")
+            urls[int(profile)] = url.strip()
+        return urls
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

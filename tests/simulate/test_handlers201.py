@@ -325,10 +325,13 @@ async def test_unlock_trigger_and_the_rest(csms: FakeCsms, station201: Simulated
         "configurationSlot": 1,
         "connectionData": {
             "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": "wss://example.com/ocpp",
-            "messageTimeout": 30, "securityProfile": 1, "ocppInterface": "Wired0",
+            "messageTimeout": 30, "securityProfile": 0, "ocppInterface": "Wired0",
         },
     }  # fmt: skip
     assert await call("SetNetworkProfile", profile) == "Accepted"
+    # Profile 1 needs a password this station does not have (A05: it cannot use that profile).
+    profile["connectionData"]["securityProfile"] = 1
+    assert await call("SetNetworkProfile", profile) == "Rejected"
 
 
 @pytest.mark.parametrize("validate", [True, False])

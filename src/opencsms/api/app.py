@@ -20,6 +20,7 @@ from opencsms.api import (
     metrics,
     operations,
     queued_commands,
+    security,
     session,
     smart_charging,
     stations,
@@ -98,5 +99,6 @@ def create_app(
     app.include_router(events.router)
     app.include_router(webhooks.router)
     app.include_router(smart_charging.router)
+    app.include_router(security.router)
     dashboard.install(app)
     return app

@@ -175,7 +175,7 @@ _SUMMARIES = {
     "call": "Any call of the station's OCPP version, payload as the spec gives it",
 }
 
-for _name, _command_type in c.COMMANDS.items():
+for _name, _command_type in c.OPERATOR_COMMANDS.items():
     router.add_api_route(
         f"/{_name}",
         _typed_endpoint(_command_type),
@@ -200,6 +200,8 @@ async def send_command(
     expires_in: ExpiresIn = 3600,
 ) -> CommandResultOut | JSONResponse:
     """Any command by name with its arguments as JSON (the CLI uses it)."""
+    if command in c.PROCEDURE_STEPS:
+        raise Problem(404, "Unknown command", f"{command} is a step of /security/...: use that endpoint")
     try:
         cmd = c.command_from_dict({"command": command, "args": args or {}})
     except c.UnknownCommand as exc:

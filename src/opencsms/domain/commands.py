@@ -169,6 +169,27 @@ class RenewCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangePassword:
+    """Send the station a new Basic auth password: 1.6 ChangeConfiguration AuthorizationKey
+    (hex-encoded), 2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword. A step of the password
+    change (:mod:`opencsms.security_changes`), which keeps the new hash first; not an operator
+    command of its own, since a station given a password the CSMS does not know is locked out."""
+
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseSecurityProfile:
+    """Move the station up to security ``profile``: 1.6 ChangeConfiguration SecurityProfile, 2.0.1
+    SetNetworkProfile of ``configuration_slot`` with ``csms_url`` (then NetworkConfigurationPriority
+    and a reset, see :mod:`opencsms.security_changes`). A step of the profile upgrade."""
+
+    profile: int
+    csms_url: str = ""
+    configuration_slot: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class SetChargingProfile:
     """Install a charging profile (1.6 SetChargingProfile, 2.0.1 K01) on ``evse_id`` (0: the station).
 
@@ -239,6 +260,8 @@ Command = (
     | DeleteCertificate
     | GetInstalledCertificateIds
     | RenewCertificate
+    | ChangePassword
+    | RaiseSecurityProfile
     | SetChargingProfile
     | ClearChargingProfile
     | GetCompositeSchedule
@@ -262,6 +285,8 @@ COMMANDS: dict[str, type[Command]] = {
     "delete_certificate": DeleteCertificate,
     "get_installed_certificate_ids": GetInstalledCertificateIds,
     "renew_certificate": RenewCertificate,
+    "change_password": ChangePassword,
+    "raise_security_profile": RaiseSecurityProfile,
     "get_base_report": GetBaseReport,
     "get_report": GetReport,
     "get_variables": GetVariables,
@@ -274,6 +299,11 @@ COMMANDS: dict[str, type[Command]] = {
     "call": RawCall,
 }
 _NAMES = {cls: name for name, cls in COMMANDS.items()}
+#: Steps of procedures that keep CSMS-side state in step with the station (the new password's hash,
+#: the pending profile): carried to the station's node like any command, never sent on their own.
+PROCEDURE_STEPS = frozenset({"change_password", "raise_security_profile"})
+#: What an operator may send by name.
+OPERATOR_COMMANDS = {name: cls for name, cls in COMMANDS.items() if name not in PROCEDURE_STEPS}
 # Arguments that are tuples (JSON brings them as lists).
 _TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types", "profile_ids", "sources")
 

@@ -48,6 +48,8 @@ class StationSecurity:
     has_password: bool
     password_change_pending: bool
     updated_at: datetime
+    #: the profile the station is being moved up to, until it connects with it
+    pending_security_profile: int | None = None
 
 
 class SecurityService:
@@ -67,7 +69,9 @@ class SecurityService:
         row = await self._store.read(lambda c: security_rows.credentials(c, station_id))
         if row is None:
             return None
-        return StationCredentials(row.security_profile, row.password_hash, row.pending_password_hash)
+        return StationCredentials(
+            row.security_profile, row.password_hash, row.pending_password_hash, row.pending_security_profile
+        )
 
     async def station_security(self, station_id: str) -> StationSecurity | None:
         row = await self._store.read(lambda c: security_rows.credentials(c, station_id))
@@ -184,6 +188,69 @@ class SecurityService:
                 now=now,
             )
         )
+
+    async def begin_profile_upgrade(self, station_id: str, profile: int) -> None:
+        """The station is being asked to move up to ``profile``: it may still connect with its
+        current one until it first connects with ``profile`` (or higher), which then becomes its
+        lowest (:meth:`credentials_used`).
+
+        Raises:
+            ValueError: ``profile`` is not 1-3, not above the current one, or 1-2 without a password.
+        """
+        _check_profile(profile)
+        current = await self.credentials(station_id)
+        current_profile = current.security_profile if current is not None else UNSECURED
+        if profile <= current_profile:
+            raise ValueError(f"the station already has security profile {current_profile}")
+        if profile in (1, 2) and (current is None or current.password_hash is None):
+            raise ValueError(f"security profile {profile} needs a password: set one first")
+        now = self._clock()
+
+        def job(connection: Any) -> None:
+            if current is None:
+                security_rows.put_credentials(
+                    connection,
+                    station_id,
+                    security_profile=UNSECURED,
+                    password_hash=None,
+                    pending_password_hash=None,
+                    now=now,
+                )
+            security_rows.change_credentials(
+                connection, station_id, {"pending_security_profile": profile, "updated_at": now}
+            )
+
+        await self._store.write(job)
+
+    async def abandon_profile_upgrade(self, station_id: str) -> None:
+        now = self._clock()
+        await self._store.write(
+            lambda c: security_rows.change_credentials(
+                c, station_id, {"pending_security_profile": None, "updated_at": now}
+            )
+        )
+
+    async def credentials_used(self, station_id: str, pending_password: bool, listener_profile: int) -> None:
+        """A station with a pending change authenticated: a pending password it gave becomes its
+        only one; a pending profile it connected with (or above) becomes its lowest."""
+        current = await self.credentials(station_id)
+        if current is None:
+            return
+        changes: dict[str, Any] = {}
+        if pending_password and current.pending_password_hash is not None:
+            changes |= {"password_hash": current.pending_password_hash, "pending_password_hash": None}
+        pending_profile = current.pending_security_profile
+        if pending_profile is not None and listener_profile >= pending_profile:
+            changes |= {"security_profile": pending_profile, "pending_security_profile": None}
+        if not changes:
+            return
+        changes["updated_at"] = self._clock()
+        await self._store.write(lambda c: security_rows.change_credentials(c, station_id, changes))
+        if "security_profile" in changes:
+            log.info("%s: now at security profile %d", station_id, pending_profile)
+            self.record(station_id, "SecurityProfileRaised", f"security profile {pending_profile}")
+        if "password_hash" in changes:
+            log.info("%s: connected with its new password", station_id)
 
     async def forget(self, station_id: str) -> bool:
         """Remove the station's credentials (it is unsecured again); False when it had none."""
@@ -318,6 +385,7 @@ def _station_security(row: Any) -> StationSecurity:
         row.password_hash is not None,
         row.pending_password_hash is not None,
         row.updated_at,
+        row.pending_security_profile,
     )
 
 

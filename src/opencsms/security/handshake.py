@@ -97,6 +97,11 @@ class StationCredentials:
     security_profile: int
     password_hash: str | None = None
     pending_password_hash: str | None = None
+    pending_security_profile: int | None = None
+
+    @property
+    def change_pending(self) -> bool:
+        return self.pending_password_hash is not None or self.pending_security_profile is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,13 @@ Admit = Callable[[str], Awaitable[bool]]
 #: (station id or None, event type, technical info without secrets, peer address)
 RecordEvent = Callable[[str | None, str, str, str], None]
 PasswordCheck = Callable[[str, str], Awaitable[bool]]
+#: (station id, whether the pending password was the one given, the listener's security profile):
+#: a station with a pending change authenticated; the change may now be complete.
+CredentialsUsed = Callable[[str, bool, int], Awaitable[None]]
+
+
+async def _nothing_pending(station_id: str, pending_password: bool, profile: int) -> None:
+    return None
 
 
 class HandshakeFilterChain:
@@ -130,8 +142,10 @@ class HandshakeFilterChain:
         limits: HandshakeLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         verify_password: PasswordCheck = verify_password_off_loop,
+        credentials_used: CredentialsUsed = _nothing_pending,
     ) -> None:
         self._credentials = credentials
+        self._credentials_used = credentials_used
         self._admit = admit
         self._record = record
         self._versions = tuple(versions)
@@ -184,12 +198,14 @@ class HandshakeFilterChain:
                 Refused(403, f"this station must connect with security profile {required} or higher"),
             )
 
-        failure = await self._authenticate(station_id, request, credentials)
+        failure, used_pending_password = await self._authenticate(station_id, request, credentials)
         if failure is not None:
             self._station_failures.failed(station_id, now)
             self._ip_failures.failed(ip, now)
             return failure
         self._station_failures.succeeded(station_id)
+        if credentials is not None and credentials.change_pending:
+            await self._credentials_used(station_id, used_pending_password, request.listener_profile)
 
         if not await self._admit(station_id):
             self._record(station_id, SecurityEvent.UNKNOWN_STATION_REFUSED, "registration policy", ip)
@@ -198,36 +214,42 @@ class HandshakeFilterChain:
 
     async def _authenticate(
         self, station_id: str, request: HandshakeRequest, credentials: StationCredentials | None
-    ) -> Refused | None:
+    ) -> tuple[Refused | None, bool]:
+        """(the refusal or None, whether the station gave its pending password)."""
         profile = request.listener_profile
         if profile == MUTUAL_TLS:
-            return self._check_certificate(station_id, request)
+            return self._check_certificate(station_id, request), False
         if profile in (BASIC_AUTH, TLS_BASIC_AUTH) or request.authorization:
             # On an unsecured listener a station that sends a password still gets it checked.
             return await self._check_password(station_id, request, credentials)
-        return None
+        return None, False
 
     async def _check_password(
         self, station_id: str, request: HandshakeRequest, credentials: StationCredentials | None
-    ) -> Refused | None:
+    ) -> tuple[Refused | None, bool]:
         ip = request.peer_address
         given = _basic_credentials(request.authorization)
         if given is None:
             self._record(station_id, SecurityEvent.AUTHENTICATION_FAILED, "no Basic credentials", ip)
-            return self._refuse("auth_missing", Refused(401, "HTTP Basic authentication required", True))
+            refused = Refused(401, "HTTP Basic authentication required", True)
+            return self._refuse("auth_missing", refused), False
         username, password = given
         if username != station_id:
             self._record(
                 station_id, SecurityEvent.AUTHENTICATION_FAILED, "username is not the station id", ip
             )
-            return self._refuse("auth_failed", Refused(401, "invalid credentials", True))
-        hashes = [] if credentials is None else [credentials.password_hash, credentials.pending_password_hash]
-        for stored in hashes:
-            if stored is not None and await self._verify_password(password, stored):
-                return None
-        detail = "wrong password" if any(hashes) else "no password set for this station"
+            return self._refuse("auth_failed", Refused(401, "invalid credentials", True)), False
+        if credentials is not None:
+            for stored, pending in (
+                (credentials.password_hash, False),
+                (credentials.pending_password_hash, True),
+            ):
+                if stored is not None and await self._verify_password(password, stored):
+                    return None, pending
+        known = credentials is not None and (credentials.password_hash or credentials.pending_password_hash)
+        detail = "wrong password" if known else "no password set for this station"
         self._record(station_id, SecurityEvent.AUTHENTICATION_FAILED, detail, ip)
-        return self._refuse("auth_failed", Refused(401, "invalid credentials", True))
+        return self._refuse("auth_failed", Refused(401, "invalid credentials", True)), False
 
     def _check_certificate(self, station_id: str, request: HandshakeRequest) -> Refused | None:
         ip = request.peer_address

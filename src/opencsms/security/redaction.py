@@ -15,8 +15,8 @@ import orjson
 
 #: 1.6 configuration keys and 2.0.1 variable names whose values are secrets.
 SECRET_NAMES = frozenset({"AuthorizationKey", "BasicAuthPassword"})
-#: Object members that are secrets wherever they appear (2.0.1 APN settings).
-SECRET_MEMBERS = frozenset({"apnPassword"})
+#: Object members that are secrets wherever they appear (2.0.1 APN settings, a 2.1 network profile).
+SECRET_MEMBERS = frozenset({"apnPassword", "basicAuthPassword"})
 MASK = "********"
 
 _MARKERS = (*SECRET_NAMES, *SECRET_MEMBERS)

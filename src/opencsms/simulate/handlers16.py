@@ -85,6 +85,15 @@ async def change_configuration(station: SimulatedStation16, payload: Payload) ->
     """1.6 section 5.3: Accepted (applied), Rejected (read-only or bad value), NotSupported (unknown key)."""
     key = required(payload, "key", str)
     value = required(payload, "value", str)
+    if key in ("AuthorizationKey", "SecurityProfile"):
+        # Security whitepaper § 2.3-2.4: accepted, then the station reconnects with the new setting.
+        if key == "AuthorizationKey":
+            status = station.security.take_authorization_key(value)
+        else:
+            status = station.security.upgrade_v16(value)
+        if status == "Accepted":
+            station.spawn(station.reconnect_with_new_credentials(), "reconnect")
+        return {"status": status}
     return {"status": station.configuration.change_configuration(key, value)}
 
 

@@ -220,10 +220,11 @@ async def data_transfer(station: SimulatedStation201, payload: Payload) -> Paylo
 
 
 async def set_network_profile(station: SimulatedStation201, payload: Payload) -> Payload:
-    """B09: Accepted; the simulator has one network and keeps using it."""
-    required(payload, "configurationSlot", int)
-    required(payload, "connectionData", dict)
-    return {"status": "Accepted"}
+    """B09: the profile is kept in its slot and used after a reboot once NetworkConfigurationPriority
+    puts it first (B10); Rejected for a security profile lower than the current one (A05.FR.02)."""
+    slot = required(payload, "configurationSlot", int)
+    connection_data = required(payload, "connectionData", dict)
+    return {"status": station.set_network_profile(slot, connection_data)}
 
 
 HANDLERS: dict[str, Handler] = {

@@ -46,6 +46,12 @@ class StationSecurity:
     pending_key: PrivateKey | None = None
     #: certificate type -> root certificates installed
     installed: dict[str, list[x509.Certificate]] = field(default_factory=dict)
+    #: the CSMS endpoint (without the station id) after an upgrade; "" for the configured one
+    url: str = ""
+    #: 1.6: the endpoint for each security profile, for a SecurityProfile upgrade
+    profile_urls: dict[int, str] = field(default_factory=dict)
+    #: (profile, url) to use from the next connection on, after an accepted upgrade
+    next_connection: tuple[int, str] | None = None
     _folder: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
@@ -55,6 +61,7 @@ class StationSecurity:
         if profile is None:
             profile = 1 if config.password else 0
         security = cls(config.station_id, profile, config.password, config.ca_cert)
+        security.profile_urls = dict(config.profile_urls)
         if config.client_cert and config.client_key:
             security.certificate = x509.load_pem_x509_certificate(Path(config.client_cert).read_bytes())
             key = serialization.load_pem_private_key(Path(config.client_key).read_bytes(), password=None)
@@ -65,6 +72,45 @@ class StationSecurity:
         return security
 
     # -- connecting ---------------------------------------------------------------------------------
+
+    def can_use_profile(self, profile: int) -> bool:
+        """Whether this station has what ``profile`` needs: a password (1, 2), a certificate (3)."""
+        if profile in (1, 2):
+            return self.password is not None
+        if profile == 3:
+            return self.certificate is not None and self.key is not None
+        return profile == 0
+
+    def upgrade_v16(self, value: str) -> str:
+        """1.6 ChangeConfiguration SecurityProfile (whitepaper § 2.4): Accepted for a higher profile
+        the station can use and knows an endpoint for, applied at the next connection; Rejected
+        for a lower or equal one (no downgrade) or one it cannot use."""
+        try:
+            profile = int(value)
+        except ValueError:
+            return "Rejected"
+        url = self.profile_urls.get(profile)
+        if profile <= self.profile or profile > 3 or url is None or not self.can_use_profile(profile):
+            return "Rejected"
+        self.next_connection = (profile, url)
+        return "Accepted"
+
+    def take_authorization_key(self, value: str) -> str:
+        """1.6 ChangeConfiguration AuthorizationKey: the hex-encoded password of 16-20 bytes."""
+        try:
+            password = bytes.fromhex(value).decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            return "Rejected"
+        if not 16 <= len(password) <= 20 or not password.isprintable():
+            return "Rejected"
+        self.password = password
+        return "Accepted"
+
+    def apply_next_connection(self) -> None:
+        """Switch to the profile and endpoint of an accepted upgrade (before reconnecting)."""
+        if self.next_connection is not None:
+            self.profile, self.url = self.next_connection
+            self.next_connection = None
 
     def handshake_headers(self) -> dict[str, str]:
         """Basic auth for profiles 0-2 when a password is set; profile 3 authenticates by certificate."""

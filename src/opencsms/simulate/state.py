@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -42,6 +42,9 @@ class StationConfig:
     client_cert: str | None = None  # PEM files of the station certificate and key (profile 3)
     client_key: str | None = None
     ca_cert: str | None = None  # PEM file of the CA the CSMS's server certificate chains to
+    #: 1.6: the CSMS url to use after a SecurityProfile upgrade to each profile (1.6 has no way to
+    #: send one; a 2.x station gets it in SetNetworkProfile).
+    profile_urls: Mapping[int, str] = field(default_factory=dict)
     # Timings.
     meter_interval: float = 60.0
     heartbeat_interval: float = 300.0  # until the CSMS's BootNotification answer says otherwise

@@ -65,6 +65,8 @@ class SimulatedStation201(SimulatedStationBase):
         self.outbox = TransactionEventOutbox(self)
         self.boot_reason = "PowerUp"  # of the next BootNotification
         self.reset_scheduled = False  # an OnIdle Reset waits for the last transaction to end
+        #: B09 SetNetworkProfile slots: (security profile, CSMS url)
+        self.network_profiles: dict[int, tuple[int, str]] = {}
         self._reported: dict[tuple[int, int], str] = {}  # connector statuses the CSMS was told
 
     # -- state ------------------------------------------------------------------------------------
@@ -123,6 +125,38 @@ class SimulatedStation201(SimulatedStationBase):
         # Other variables are read where they are used, so a change applies from the next use on.
         if spec.component.name == "OCPPCommCtrlr" and spec.name == "HeartbeatInterval":
             super().store_heartbeat_interval(float(value))
+        elif spec.component.name == "SecurityCtrlr" and spec.name == "BasicAuthPassword":
+            # A01: the station reconnects with the new password once it has answered.
+            self.security.password = value
+            self.spawn(self.reconnect_with_new_credentials(), "reconnect")
+
+    def set_network_profile(self, slot: int, connection_data: Payload) -> str:
+        """B09: keep the profile in ``slot``; Rejected for a lower security profile than the one in
+        use (A05.FR.02: no downgrade), one the station lacks the credentials for, or no OCPP-J url."""
+        profile = connection_data.get("securityProfile")
+        url = connection_data.get("ocppCsmsUrl")
+        if (
+            not isinstance(profile, int)
+            or not isinstance(url, str)
+            or connection_data.get("ocppTransport") != "JSON"
+        ):
+            return "Rejected"
+        if profile < self.security.profile or not self.security.can_use_profile(profile):
+            return "Rejected"
+        self.network_profiles[slot] = (profile, url)
+        return "Accepted"
+
+    def _network_after_reboot(self) -> None:
+        # B10: after a reboot the station connects with the first profile of
+        # NetworkConfigurationPriority it has (a SetNetworkProfile slot).
+        priority = self.device_model.value("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",")
+        for slot in priority:
+            if slot.strip().isdigit() and int(slot) in self.network_profiles:
+                profile, url = self.network_profiles[int(slot)]
+                if (profile, url) != (self.security.profile, self.security.url or self.config.url):
+                    self.security.next_connection = (profile, url)
+                    self.device_model.set("SecurityCtrlr", "SecurityProfile", str(profile))
+                return
 
     def store_heartbeat_interval(self, seconds: float) -> None:
         self.device_model.set("OCPPCommCtrlr", "HeartbeatInterval", format_number(seconds))
@@ -431,4 +465,6 @@ class SimulatedStation201(SimulatedStationBase):
         for evse in self.evses.values():
             for connector_id in evse.connector_status:
                 evse.set_connector_status(connector_id, self.idle_status(evse.evse_id, connector_id))
+        self._network_after_reboot()
+        self.security.apply_next_connection()
         await self.reboot()

@@ -158,7 +158,8 @@ class SimulatedStationBase(ABC):
 
     @property
     def endpoint_url(self) -> str:
-        return f"{self.config.url.rstrip('/')}/{quote(self.station_id, safe='')}"
+        base = self.security.url or self.config.url
+        return f"{base.rstrip('/')}/{quote(self.station_id, safe='')}"
 
     def handshake_headers(self) -> dict[str, str]:
         """Extra handshake headers: Basic auth (security profiles 1 and 2) when a password is set."""
@@ -402,6 +403,19 @@ class SimulatedStationBase(ABC):
         await self.connect()
         if await self.boot() == "Accepted":
             await self.resume()
+
+    async def reconnect_with_new_credentials(self) -> None:
+        """After a password or security profile change: let the answer go out, close the
+        connection and connect again with the new credentials (1.6 whitepaper § 2.3-2.4, 2.0.1
+        A01/A05). Running autonomously, run() reconnects.
+
+        Raises:
+            OSError, websockets.exceptions.InvalidHandshake, TimeoutError: reconnecting failed.
+            CallFailed, OcppError: booting or resuming failed.
+        """
+        await asyncio.sleep(0.2)  # the answer to the change goes out on the old connection first
+        self.security.apply_next_connection()
+        await self.reboot()
 
     async def run(self, duration: float | None = None) -> None:
         """Run autonomously until cancelled, or for ``duration`` seconds, then disconnect: connect

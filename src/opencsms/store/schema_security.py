@@ -21,6 +21,9 @@ station_credentials = Table(
     Column("password_hash", String),
     # Set while a new password is being sent to the station; either one is accepted meanwhile.
     Column("pending_password_hash", String),
+    # Set while the station is being moved up to this profile: it becomes the station's profile
+    # once the station connects with it (migration 0007).
+    Column("pending_security_profile", Integer),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

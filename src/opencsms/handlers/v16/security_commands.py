@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload
+from opencsms.security.passwords import authorization_key_v16
 
 #: 2.0.1 names of certificate types -> their 1.6 spelling.
 CERTIFICATE_TYPES_V16 = {
@@ -41,4 +42,11 @@ def to_call(command: c.Command) -> tuple[str, Payload] | None:
             return "GetInstalledCertificateIds", {"certificateType": kind}
         case c.RenewCertificate():
             return "ExtendedTriggerMessage", {"requestedMessage": "SignChargePointCertificate"}
+        case c.ChangePassword(password=password):
+            return "ChangeConfiguration", {
+                "key": "AuthorizationKey",
+                "value": authorization_key_v16(password),
+            }
+        case c.RaiseSecurityProfile(profile=profile):
+            return "ChangeConfiguration", {"key": "SecurityProfile", "value": str(profile)}
     return None

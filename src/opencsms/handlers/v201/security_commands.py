@@ -22,4 +22,23 @@ def to_call(command: c.Command) -> tuple[str, Payload] | None:
             return "GetInstalledCertificateIds", payload
         case c.RenewCertificate():
             return "TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"}
+        case c.ChangePassword(password=password):
+            item = {
+                "component": {"name": "SecurityCtrlr"},
+                "variable": {"name": "BasicAuthPassword"},
+                "attributeValue": password,
+            }
+            return "SetVariables", {"setVariableData": [item]}
+        case c.RaiseSecurityProfile(profile=profile, csms_url=url, configuration_slot=slot):
+            if not url:
+                raise c.InvalidCommand("a 2.x station needs the CSMS url of the new security profile")
+            connection_data = {
+                "ocppVersion": "OCPP20",
+                "ocppTransport": "JSON",
+                "ocppCsmsUrl": url,
+                "messageTimeout": 30,
+                "securityProfile": profile,
+                "ocppInterface": "Wired0",
+            }
+            return "SetNetworkProfile", {"configurationSlot": slot, "connectionData": connection_data}
     return None
