@@ -199,12 +199,16 @@ class ChargingStation:
         evse: int | None = None,
         state: str | None = None,
         stopped: str | None = None,
+        remote_start_id: int | None = None,
+        token_type: str = "ISO14443",
         **extra: Any,
     ) -> dict[str, Any]:
         """Send a TransactionEvent of ``kind`` (Started, Updated, Ended); returns the answer."""
         seq = self._seq.get(transaction, -1) + 1
         self._seq[transaction] = seq
         info: dict[str, Any] = {"transactionId": transaction}
+        if remote_start_id is not None:
+            info["remoteStartId"] = remote_start_id
         if state is not None:
             info["chargingState"] = state
         if stopped is not None:
@@ -218,7 +222,7 @@ class ChargingStation:
             **extra,
         }
         if token is not None:
-            payload["idToken"] = {"idToken": token, "type": "ISO14443"}
+            payload["idToken"] = {"idToken": token, "type": token_type}
         if evse is not None:
             payload["evse"] = {"id": evse, "connectorId": 1}
         return await self.call("TransactionEvent", payload)
