@@ -5,6 +5,7 @@ refusing the old ones afterwards (1.6 whitepaper § 2.3-2.4; 2.0.1 A01, A05)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from opencsms.cli.main import main as cli_main
 from opencsms.runtime import Runtime
 from opencsms.simulate.state import StationConfig
 from opencsms.simulate.station16 import SimulatedStation16
@@ -259,3 +261,56 @@ async def raised_to(csms: Runtime, station: SimulatedStationBase, profile: int) 
         and station.online.is_set()
         and station.station_id in csms.sessions.sessions
     )
+
+
+async def test_a_generated_password_from_the_cli_reaches_the_station_and_nobody_else(
+    csms: Runtime, tls: TlsMaterial, capsys: pytest.CaptureFixture[str]
+) -> None:
+    station = await connected_station(csms, tls, "CP-CLI-PW", "1.6")
+    try:
+        args = [
+            "command",
+            "--server",
+            csms.http_url,
+            "--api-key",
+            admin_key(csms),
+            "change-password",
+            "CP-CLI-PW",
+        ]
+        code = await asyncio.to_thread(cli_main, args)
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert json.loads(out)["status"] == "Accepted"
+        await until(lambda: reconnected_with_new_password(csms, station))
+        generated = station.security.password
+        assert generated is not None and generated != OLD and len(generated) == 20
+        assert generated not in out and generated.encode().hex() not in out
+    finally:
+        await station.disconnect()
+
+
+async def test_root_certificates_are_installed_and_listed_from_the_cli(
+    csms: Runtime, tls: TlsMaterial, capsys: pytest.CaptureFixture[str]
+) -> None:
+    station = await connected_station(csms, tls, "CS-CLI-CA", "2.0.1")
+    base = ["command", "--server", csms.http_url, "--api-key", admin_key(csms)]
+    try:
+        install = [*base, "install-certificate", "CS-CLI-CA", "--type", "ManufacturerRootCertificate"]
+        code = await asyncio.to_thread(cli_main, [*install, "--file", str(tls.ca_file)])
+        out = capsys.readouterr().out
+        assert code == 0 and json.loads(out)["status"] == "Accepted", out
+        assert len(station.security.installed["ManufacturerRootCertificate"]) == 1
+        listing = [
+            *base,
+            "get-installed-certificate-ids",
+            "CS-CLI-CA",
+            "--type",
+            "ManufacturerRootCertificate",
+        ]
+        code = await asyncio.to_thread(cli_main, listing)
+        answer = json.loads(capsys.readouterr().out)
+        assert code == 0 and answer["status"] == "Accepted"
+        chains = answer["response"]["certificateHashDataChain"]
+        assert [c["certificateType"] for c in chains] == ["ManufacturerRootCertificate"]
+    finally:
+        await station.disconnect()

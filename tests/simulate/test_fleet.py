@@ -17,6 +17,7 @@ from opencsms.simulate import (
     run_fleet,
     run_from_args,
 )
+from opencsms.simulate.fleet import station_configs
 from tests.simulate.csms import FakeCsms
 
 FAST = FleetOptions(meter_interval=0.1, session_seconds=0.4, idle_seconds=0.1, unplug_seconds=0.05)
@@ -135,3 +136,23 @@ async def test_run_from_args_fails_when_no_station_is_accepted(capsys: pytest.Ca
         url = gone.url
     assert await run_from_args(parse("--url", url, "--stations", "1", "--duration", "0.3")) == 1
     assert "no station was accepted" in capsys.readouterr().err
+
+
+def test_security_arguments_reach_each_station() -> None:
+    argv = [
+        "--url", "wss://127.0.0.1:9443/ocpp", "--stations", "2", "--prefix", "SEC",
+        "--password", "0123456789abcdef", "--security-profile", "3",
+        "--client-cert", "certs/{station_id}.pem", "--client-key", "certs/{station_id}.key",
+        "--ca-cert", "ca.pem", "--profile-url", "2=wss://127.0.0.1:9443/ocpp",
+    ]  # fmt: skip
+    configs = station_configs(options_from_args(parse(*argv)))
+    assert [(c.station_id, c.client_cert, c.client_key) for c in configs] == [
+        ("SEC0000", "certs/SEC0000.pem", "certs/SEC0000.key"),
+        ("SEC0001", "certs/SEC0001.pem", "certs/SEC0001.key"),
+    ]
+    assert {(c.security_profile, c.ca_cert, c.password) for c in configs} == {
+        (3, "ca.pem", "0123456789abcdef")
+    }
+    assert configs[0].profile_urls == {2: "wss://127.0.0.1:9443/ocpp"}
+    with pytest.raises(SystemExit):
+        parse("--profile-url", "9=wss://x")

@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from opencsms.cli.api_keys import cli_api_key
 from opencsms.cli.output import print_json
+
+
+def _read_text(path: str) -> str:
+    """A file's text (argparse reports a missing file as a usage error)."""
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc}") from None
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -116,6 +125,25 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
             ),
         ],
     ),
+    "renew-certificate": ("renew_certificate", []),
+    "install-certificate": (
+        "install_certificate",
+        [
+            (
+                "--type",
+                {
+                    "dest": "certificate_type",
+                    "required": True,
+                    "help": "CSMSRootCertificate, ManufacturerRootCertificate, ...",
+                },
+            ),
+            ("--file", {"dest": "certificate", "type": _read_text, "required": True, "help": "PEM file"}),
+        ],
+    ),
+    "get-installed-certificate-ids": (
+        "get_installed_certificate_ids",
+        [("--type", {"dest": "certificate_types", "action": "append", "help": "repeat for several"})],
+    ),
     "call": (
         "call",
         [
@@ -134,6 +162,24 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
 }
 
 
+#: Security changes of a connected station (api/security.py): CLI name -> (path under the station,
+#: options). A generated password is never printed: the station gets it, nobody else.
+SECURITY_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
+    "change-password": (
+        "security/password",
+        [("--password", {"dest": "password", "help": "the new password (default: a random one)"})],
+    ),
+    "raise-security-profile": (
+        "security/profile",
+        [
+            ("--profile", {"dest": "profile", "type": int, "required": True, "choices": (1, 2, 3)}),
+            ("--csms-url", {"dest": "csms_url", "help": "2.x: the OCPP url of the new profile"}),
+            ("--slot", {"dest": "configuration_slot", "type": int, "help": "2.x: network profile slot"}),
+        ],
+    ),
+}
+
+
 def server_url(args: argparse.Namespace) -> str:
     if args.server:
         return str(args.server).rstrip("/")
@@ -142,7 +188,11 @@ def server_url(args: argparse.Namespace) -> str:
 
 
 def _send(args: argparse.Namespace) -> int:
-    name, options = COMMAND_ARGS[args.command_name]
+    if args.command_name in SECURITY_ARGS:
+        path, options = SECURITY_ARGS[args.command_name]
+    else:
+        name, options = COMMAND_ARGS[args.command_name]
+        path = f"commands/{name}"
     body: dict[str, Any] = {}
     for _flag, spec in options:
         dest = spec["dest"]
@@ -153,7 +203,7 @@ def _send(args: argparse.Namespace) -> int:
             body[dest] = dict(value)
         elif value is not None:
             body[dest] = value
-    url = f"{server_url(args)}/api/v1/stations/{args.station_id}/commands/{name}"
+    url = f"{server_url(args)}/api/v1/stations/{args.station_id}/{path}"
     key = cli_api_key(args.api_key)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
@@ -180,7 +230,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--timeout", type=float, default=30.0, help="seconds to wait for the station's answer"
     )
     actions = command.add_subparsers(dest="command_name", required=True)
-    for cli_name, (_name, options) in COMMAND_ARGS.items():
+    for cli_name, (_name, options) in [*COMMAND_ARGS.items(), *SECURITY_ARGS.items()]:
         p = actions.add_parser(cli_name)
         p.add_argument("station_id")
         for flag, spec in options:

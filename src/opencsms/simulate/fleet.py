@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from opencsms.ocppj import V16, V21, V201
@@ -48,6 +48,14 @@ class FleetOptions:
     max_power_w: float = 22_000.0
     unplug_seconds: float = 2.0
     password: str | None = None
+    #: OCPP security profile 0-3 (None: 1 with a password, else 0); 2 and 3 need a wss:// url.
+    security_profile: int | None = None
+    #: PEM files of each station's certificate and key (profile 3); "{station_id}" is replaced.
+    client_cert: str | None = None
+    client_key: str | None = None
+    ca_cert: str | None = None  # PEM file of the CA the CSMS's server certificate chains to
+    #: 1.6: the url to move to when the CSMS raises the security profile (profile -> url).
+    profile_urls: dict[int, str] = field(default_factory=dict)
     validate: bool = True  # check what is sent and received against the OCPP schemas
     progress: bool | None = None  # live table; None: when the output is a terminal
     report_interval: float = 5.0  # seconds between one-line summaries; 0: none (live: 0.5 s refresh)
@@ -66,6 +74,11 @@ def station_configs(options: FleetOptions) -> list[StationConfig]:
             id_tags=options.id_tags,
             max_power_w=options.max_power_w,
             password=options.password,
+            security_profile=options.security_profile,
+            client_cert=_per_station(options.client_cert, f"{options.prefix}{i:04d}"),
+            client_key=_per_station(options.client_key, f"{options.prefix}{i:04d}"),
+            ca_cert=options.ca_cert,
+            profile_urls=dict(options.profile_urls),
             meter_interval=options.meter_interval,
             session_seconds=options.session_seconds,
             idle_seconds=options.idle_seconds,
@@ -74,6 +87,17 @@ def station_configs(options: FleetOptions) -> list[StationConfig]:
         )
         for i in range(options.stations)
     ]
+
+
+def _per_station(template: str | None, station_id: str) -> str | None:
+    return None if template is None else template.replace("{station_id}", station_id)
+
+
+def _profile_url(text: str) -> tuple[int, str]:
+    profile, equals, url = text.partition("=")
+    if not equals or profile not in ("1", "2", "3") or not url:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PROFILE=URL, e.g. 2=wss://host:9443/ocpp")
+    return int(profile), url
 
 
 def station_version(options: FleetOptions, index: int) -> str:
@@ -218,7 +242,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KW",
         help="maximum power per connector (default 22)",
     )
-    parser.add_argument("--password", default=None, help="HTTP Basic auth password (security profile 1)")
+    parser.add_argument("--password", default=None, help="HTTP Basic auth password (security profiles 1-2)")
+    parser.add_argument(
+        "--security-profile",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=None,
+        help="OCPP security profile (default: 1 with --password, else 0); 2 and 3 need a wss:// --url",
+    )
+    parser.add_argument(
+        "--client-cert",
+        default=None,
+        metavar="PEM",
+        help="station certificate for profile 3; {station_id} in the path is replaced per station",
+    )
+    parser.add_argument("--client-key", default=None, metavar="PEM", help="its private key (same rule)")
+    parser.add_argument(
+        "--ca-cert", default=None, metavar="PEM", help="CA the CSMS's TLS certificate chains to"
+    )
+    parser.add_argument(
+        "--profile-url",
+        type=_profile_url,
+        action="append",
+        default=[],
+        metavar="PROFILE=URL",
+        help="1.6: where to reconnect when the CSMS raises the security profile; repeat per profile",
+    )
     parser.add_argument(
         "--no-validate", action="store_true", help="do not check messages against the OCPP schemas"
     )
@@ -247,6 +296,11 @@ def options_from_args(args: argparse.Namespace) -> FleetOptions:
         id_tags=tuple(args.id_tags) if args.id_tags else DEFAULT_ID_TAGS,
         max_power_w=args.max_power_kw * 1000.0,
         password=args.password,
+        security_profile=args.security_profile,
+        client_cert=args.client_cert,
+        client_key=args.client_key,
+        ca_cert=args.ca_cert,
+        profile_urls=dict(args.profile_url),
         validate=not args.no_validate,
         connect_rate=args.connect_rate,
         seed=args.seed,
