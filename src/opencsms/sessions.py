@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from opencsms.domain import commands as c
+from opencsms.domain.model import Station
 from opencsms.domain.services import Domain
 from opencsms.handlers import v16, v201
 from opencsms.handlers.context import Handler, Payload, StationContext
@@ -117,6 +118,11 @@ class SessionManager:
         self.other_nodes: OtherNodes | None = None
 
     # -- sessions ---------------------------------------------------------------------------------
+
+    def is_connected(self, station: Station) -> bool:
+        """Whether ``station`` is connected: to this node, or in a cluster to the node that last
+        recorded its connection in the shared store."""
+        return station.id in self.sessions or (self.other_nodes is not None and station.connected)
 
     async def admit(self, station_id: str) -> bool:
         return await self.domain.stations.admit(station_id)

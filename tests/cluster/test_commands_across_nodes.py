@@ -57,6 +57,13 @@ async def test_a_command_through_node_a_reaches_the_station_on_node_b_and_brings
     nodes: Nodes, station_on_b: SimulatedStation201
 ) -> None:
     assert STATION in nodes.b.sessions.sessions and STATION not in nodes.a.sessions.sessions
+    async with httpx.AsyncClient(
+        base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=60
+    ) as client:
+        assert (await client.get(f"/api/v1/stations/{STATION}")).json()["connected"] is True
+        listed = (await client.get("/api/v1/stations", params={"connected": "true"})).json()["items"]
+        assert [s["id"] for s in listed] == [STATION]
+        assert (await client.delete(f"/api/v1/stations/{STATION}")).status_code == 409
     response = await command(nodes.a, nodes.admin_key, "remote_start", id_token="TAG-REMOTE", evse_id=1)
     assert response.status_code == 200, response.text
     assert response.json()["action"] == "RequestStartTransaction"

@@ -42,7 +42,7 @@ async def list_stations(
 ) -> Page[StationOut]:
     """Stations with their live connection status. Sort by id, registration_status, ocpp_version,
     vendor, model, last_seen, connected."""
-    stations = [StationOut.of(s, s.id in sessions.sessions) for s in await domain.stations.list()]
+    stations = [StationOut.of(s, sessions.is_connected(s)) for s in await domain.stations.list()]
     selected = [
         s
         for s in stations
@@ -60,7 +60,7 @@ async def get_station(station_id: StationId, domain: DomainDep, sessions: Sessio
     station = await domain.stations.get(station_id)
     if station is None:
         raise Problem(404, "Not found", f"no station {station_id}")
-    return StationOut.of(station, station_id in sessions.sessions)
+    return StationOut.of(station, sessions.is_connected(station))
 
 
 @router.get("/{station_id}/connectors", responses=_NOT_FOUND)
@@ -122,7 +122,8 @@ async def update_station(
 )
 async def delete_station(station_id: StationId, domain: DomainDep, sessions: SessionsDep) -> Response:
     """Remove a station that is offline and has no transactions (its connectors and history go too)."""
-    if station_id in sessions.sessions:
+    station = await domain.stations.get(station_id)
+    if station_id in sessions.sessions or (station is not None and sessions.is_connected(station)):
         raise Problem(409, "Station in use", f"station {station_id} is connected")
     try:
         deleted = await registry.delete_station(domain.store, station_id)

@@ -35,6 +35,8 @@ async def overview(
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)
     online = frozenset(sessions.sessions)
+    if sessions.other_nodes is not None:  # a cluster: the stations other nodes hold too
+        online |= {s.id for s in await domain.stations.list() if s.connected}
     summary = await domain.store.read(lambda connection: summarize(connection, start, online))
     result = asdict(summary)
     result["day_start"] = start.isoformat()
