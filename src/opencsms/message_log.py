@@ -22,11 +22,14 @@ from sqlalchemy.engine import Connection
 
 from opencsms.security.redaction import redact_frame
 from opencsms.store import Store
+from opencsms.store.driver_statements import DriverStatement
 from opencsms.store.schema_operator_api import message_log
 
 log = logging.getLogger(__name__)
 
 SORTABLE = ("id", "timestamp")
+# Two rows per station message: straight to the driver, as the other hot inserts.
+_INSERT = DriverStatement(insert(message_log), columns=("station_id", "direction", "timestamp", "frame"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ class MessageLog:
         self._buffer.clear()
 
         def job(connection: Connection) -> None:
-            connection.execute(insert(message_log), rows)
+            _INSERT.execute_many(connection, rows)
 
         await self._store.write_behind(job)
         self.written += len(rows)

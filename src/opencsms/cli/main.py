@@ -25,6 +25,7 @@ def run_async(coro: Coroutine[Any, Any, int]) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     from opencsms import runtime
+    from opencsms.garbage_collection import tune_for_serving
     from opencsms.settings import Settings
 
     settings = Settings.from_env(
@@ -46,6 +47,7 @@ async def _serve(args: argparse.Namespace) -> int:
     if db_path and os.path.dirname(db_path):
         os.makedirs(os.path.dirname(db_path), exist_ok=True)
     rt = await runtime.start(settings)
+    tune_for_serving()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
