@@ -4,11 +4,13 @@ shown, the station messages that follow and what was stored."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
+from opencsms.bus.interface import EventFilter
 from opencsms.runtime import Runtime
 from tests.e2e.scripted import BOOT_201, ChargingStation, command_answered, evse_status, timestamp
 from tests.e2e.wsclient import RawStation
@@ -338,4 +340,37 @@ async def test_tc_p_03_csms_custom_data_is_accepted(server: Runtime) -> None:
     }
     assert await station.call("StatusNotification", status) == {}
     assert await evse_status(server, "CS-P03", 1) == "Occupied"
+    await station.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("LogStatusNotification", "station.log_status"),  # TC_F_15_CSMS
+        ("FirmwareStatusNotification", "station.firmware_status"),  # TC_F_18_CSMS
+    ],
+)
+async def test_tc_f_15_18_csms_trigger_message_log_and_firmware_status_idle(
+    server: Runtime, operator_http: httpx.AsyncClient, message: str, kind: str
+) -> None:
+    """TC_F_15_CSMS (LogStatusNotification) and TC_F_18_CSMS (FirmwareStatusNotification): the
+    station, asked by a TriggerMessage while nothing runs, reports Idle; the CSMS answers it and
+    passes the status on to the event stream."""
+    station = await ChargingStation.online(server, "CS-F15")
+    events = server.bus.subscribe(EventFilter.of([kind], ["CS-F15"]))
+    try:
+        sent, result = await command(
+            operator_http,
+            station,
+            "trigger_message",
+            {"message": message},
+            "TriggerMessage",
+            {"status": "Accepted"},
+        )
+        assert sent == {"requestedMessage": message} and result["status"] == "Accepted"
+        assert await station.call(message, {"status": "Idle"}) == {}
+        event = await asyncio.wait_for(events.get(), 10)
+    finally:
+        events.close()
+    assert (event.kind, event.data) == (kind, {"status": "Idle", "request_id": None})
     await station.close()

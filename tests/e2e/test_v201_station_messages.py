@@ -267,8 +267,8 @@ async def test_tc_p_02_csms_data_transfer_from_the_station_unknown_vendor(statio
     assert frame[2] == {"status": "UnknownVendorId"}
 
 
-async def test_tc_g_20_csms_connector_status_faulted_is_kept(server: Runtime, station: RawStation) -> None:
-    """TC_G_20_CSMS (lock failure reported as Faulted): the EVSE's connector status and its history."""
+async def test_connector_status_faulted_is_kept(server: Runtime, station: RawStation) -> None:
+    """A Faulted connector: the EVSE's connector status and its history."""
     for status in ("Available", "Faulted"):
         payload = {
             "timestamp": "2026-11-24T10:00:00Z",

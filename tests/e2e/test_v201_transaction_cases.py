@@ -9,7 +9,7 @@ import pytest
 
 from opencsms.domain.model import Transaction
 from opencsms.runtime import Runtime
-from tests.e2e.scripted import ChargingStation, energy, evse_status
+from tests.e2e.scripted import ChargingStation, energy, evse_status, timestamp
 
 pytestmark = pytest.mark.e2e
 
@@ -257,4 +257,33 @@ async def test_tc_j_08_csms_transaction_begin_before_the_evse_is_known(server: R
     assert (tx.evse_id, tx.connector_id, tx.meter_start_wh) == (2, 1, 500)
     values = await server.domain.transactions.meter_values_of(tx.id)
     assert [(float(sv.value), sv.context) for _, sv in values] == [(500.0, "Transaction.Begin")]
+    await station.close()
+
+
+async def test_tc_g_20_csms_connector_lock_failure_event(server: Runtime) -> None:
+    """TC_G_20_CSMS: the station reports a lock failure with NotifyEvent (Delta,
+    ConnectorPlugRetentionLock.Problem = true); the CSMS answers and keeps the value in the
+    station's device model, where the configuration view shows it."""
+    station = await ChargingStation.online(server, "CS-G20")
+    notify = {
+        "generatedAt": timestamp(),
+        "seqNo": 0,
+        "eventData": [
+            {
+                "eventId": 20,
+                "timestamp": timestamp(),
+                "trigger": "Delta",
+                "actualValue": "true",
+                "component": {"name": "ConnectorPlugRetentionLock", "evse": {"id": 1, "connectorId": 1}},
+                "variable": {"name": "Problem"},
+                "eventNotificationType": "HardWiredNotification",
+            }
+        ],
+    }
+    assert await station.call("NotifyEvent", notify) == {}
+    stored_values = {
+        (a.component, a.evse_id, a.connector_id, a.variable): a.value
+        for a in await server.domain.device_model.configuration("CS-G20")
+    }
+    assert stored_values[("ConnectorPlugRetentionLock", 1, 1, "Problem")] == "true"
     await station.close()

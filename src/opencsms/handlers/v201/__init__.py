@@ -7,6 +7,8 @@ from opencsms.handlers.v201 import (
     authorization,
     availability,
     data_transfer,
+    diagnostics,
+    firmware,
     meter_values,
     provisioning,
     security,
@@ -22,6 +24,8 @@ HANDLERS: dict[str, Handler] = {
     **transactions.HANDLERS,
     **meter_values.HANDLERS,
     **data_transfer.HANDLERS,
+    **diagnostics.HANDLERS,
+    **firmware.HANDLERS,
     **security.HANDLERS,
     **smart_charging.HANDLERS,
 }
