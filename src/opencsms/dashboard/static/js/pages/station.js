@@ -53,7 +53,41 @@ function connectorCard(c) {
     h("div", { class: "connector-title" }, label, pill(c.status, kind)),
     c.error_code && c.error_code !== "NoError" ? h("div", { class: "error" }, c.error_code, c.info ? ` – ${c.info}` : "") : null,
     h("div", { class: "connector-meta" }, `since ${fmt.time(c.updated_at)}`),
+    h("div", { class: "connector-power", hidden: true }),
   );
+}
+
+// Live power of each charging point, from the transaction.meter events: the last sample's
+// Power.Active.Import (the total, else the sum of its phases), in W.
+function samplePower(samples) {
+  const values = (samples.at(-1)?.values || []).filter((v) => (v.measurand || "Energy.Active.Import.Register") === "Power.Active.Import");
+  const watts = (v) => Number(v.value) * (String(v.unit || "W").toLowerCase() === "kw" ? 1000 : 1);
+  const total = values.find((v) => !v.phase);
+  if (total) return watts(total);
+  const phases = values.filter((v) => /^L[123](-N)?$/.test(v.phase));
+  return phases.length ? phases.reduce((sum, v) => sum + watts(v), 0) : null;
+}
+
+const lastPower = new Map(); // card selector -> W
+
+function showPower(data) {
+  const watts = samplePower(data.samples || []);
+  if (watts === null || !Number.isFinite(watts)) return;
+  const selector = data.evse_id
+    ? `.connector[data-evse-id='${data.evse_id}']:not([data-connector-id='0'])`
+    : `.connector[data-evse-id='0'][data-connector-id='${data.connector_id}']`;
+  lastPower.set(selector, watts);
+  paintPower();
+}
+
+function paintPower() {
+  for (const [selector, watts] of lastPower) {
+    const card = $(selector);
+    const line = card?.querySelector(".connector-power");
+    if (!line) continue;
+    line.textContent = `${fmt.power(watts)} now`;
+    line.hidden = card.dataset.kind !== "accent"; // only while a vehicle is at the point
+  }
 }
 
 async function refreshConnectors() {
@@ -65,6 +99,7 @@ async function refreshConnectors() {
   }
   fill($("#connectors"), connectors.map(connectorCard));
   $("#connectors-empty").hidden = connectors.length !== 0;
+  paintPower();
 }
 
 // -- sessions ---------------------------------------------------------------------------------
@@ -228,6 +263,7 @@ const scheduleSessions = liveRefresh(() => (activeTab === "sessions" ? refreshSe
 });
 onLiveEvent((event) => {
   if (event.station_id !== stationId) return;
+  if (event.kind === "transaction.meter") showPower(event.data);
   log.live(event);
   if (event.kind === "security.event" && activeTab === "security") refreshSecurity();
 });
