@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.bus import EventBus, EventFilter
@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 QUEUED, DELIVERED, FAILED, EXPIRED, CANCELLED = "queued", "delivered", "failed", "expired", "cancelled"
 STATUSES = (QUEUED, DELIVERED, FAILED, EXPIRED, CANCELLED)
+
+# Every station that connects or boots is looked up; almost none has anything queued.
+_ANY_QUEUED = (
+    select(queued_commands.c.id)
+    .where(queued_commands.c.station_id == bindparam("station_id"), queued_commands.c.status == QUEUED)
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +232,8 @@ class CommandQueue:
         lock = self._locks.setdefault(station_id, asyncio.Lock())
         done = 0
         async with lock:
+            if not await self._has_queued(station_id):
+                return 0  # the common case, answered by one indexed read instead of a write and two reads
             await self._expire_due()
             pending, _ = await self.list(station_id=station_id, status=QUEUED, descending=False, limit=1000)
             for queued in pending:
@@ -248,6 +257,11 @@ class CommandQueue:
                     await self._finish(queued.id, DELIVERED, outcome, None)
                 done += 1
         return done
+
+    async def _has_queued(self, station_id: str) -> bool:
+        return await self._store.read(
+            lambda connection: connection.execute(_ANY_QUEUED, {"station_id": station_id}).first() is not None
+        )
 
     async def _finish(
         self, command_id: int, status: str, result: dict[str, Any] | None, error: str | None
