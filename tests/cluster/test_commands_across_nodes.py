@@ -161,3 +161,29 @@ async def test_a_dead_connection_on_another_node_is_replaced_by_a_reconnect(node
         await back.close()
         ghost.ws.transport.abort()
     await asyncio.sleep(0)
+
+
+async def test_a_site_set_up_on_node_a_is_managed_by_node_b_which_holds_its_station(
+    nodes: Nodes, station_on_b: SimulatedStation201
+) -> None:
+    from opencsms.domain.load_management import NodeLimit
+    from opencsms.domain.sites import Site, StationAssignment
+
+    manager_a, manager_b = nodes.a.load_manager, nodes.b.load_manager
+    assert manager_a is not None and manager_b is not None
+    await nodes.a.domain.sites.put_site(Site("depot", NodeLimit(amps=16.0)))
+    await nodes.a.domain.sites.assign(StationAssignment(STATION, "depot", max_current_a=32.0, phases=1))
+
+    async def b_knows_the_site() -> bool:
+        return STATION in manager_b.layout.assignments
+
+    await poll(b_knows_the_site)
+    response = await command(nodes.a, nodes.admin_key, "remote_start", id_token="TAG-REMOTE", evse_id=1)
+    assert response.status_code == 200 and response.json()["status"] == "Accepted"
+
+    async def b_sent_the_limit() -> bool:
+        return manager_b.stats.profiles_sent >= 1
+
+    await poll(b_sent_the_limit)
+    assert manager_a.stats.profiles_sent == 0 and manager_a.stats.send_failures == 0
+    assert STATION in manager_a.layout.assignments  # it follows the site all the same

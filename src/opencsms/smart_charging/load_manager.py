@@ -154,8 +154,14 @@ class LoadManager:
         return self._holds is None or self._holds(station_id)
 
     async def _load(self) -> None:
-        self.layout = await self._domain.sites.layout()
-        running = await self._domain.transactions.list(active=True, limit=1_000_000)
+        # Cleared before reading: a change made while the layout is read marks it again.
+        self._reload = False
+        try:
+            self.layout = await self._domain.sites.layout()
+            running = await self._domain.transactions.list(active=True, limit=1_000_000)
+        except BaseException:
+            self._reload = True  # try again at the next wake-up
+            raise
         for tx in running:
             if tx.station_id in self.layout.assignments:
                 evse = tx.evse_id or tx.connector_id or 1
@@ -166,7 +172,6 @@ class LoadManager:
                         tx.station_id, evse, tx.transaction_ref, self._arrivals
                     )
         self._dirty |= set(self.layout.sites)
-        self._reload = False
         self._wake.set()
 
     # -- events -----------------------------------------------------------------------------------
@@ -246,7 +251,6 @@ class LoadManager:
             try:
                 if self._reload:
                     await self._load()
-                    self._wake.clear()
                 dirty, self._dirty = self._dirty, set()
                 for site_id in sorted(dirty):
                     if site_id in self.layout.sites:
