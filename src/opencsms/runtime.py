@@ -208,7 +208,11 @@ async def start(settings: Settings) -> Runtime:
     )
     await load_manager.start()
     webhooks = WebhookService(
-        store, bus, max_attempts=settings.webhook_max_attempts, backoff_base=settings.webhook_backoff
+        store,
+        bus,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_base=settings.webhook_backoff,
+        hooks_refresh=2.0 if cluster is not None else 0.0,
     )
     await webhooks.start()
     handshake = HandshakeFilterChain(

@@ -134,7 +134,10 @@ class WebhookService:
         concurrency: int = 8,
         retention: timedelta = timedelta(days=7),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        hooks_refresh: float = 0.0,
     ) -> None:
+        """``hooks_refresh``: seconds after which the webhooks are read again before events are
+        matched to them (in a cluster other nodes change them); 0: only after changes made here."""
         self._store = store
         self._bus = bus
         self.max_attempts = max_attempts
@@ -145,6 +148,8 @@ class WebhookService:
         self._retention = retention
         self._clock = clock
         self._hooks: list[Webhook] = []
+        self._hooks_refresh = hooks_refresh
+        self._hooks_read_at = 0.0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -155,6 +160,7 @@ class WebhookService:
             lambda connection: connection.execute(select(webhooks).order_by(webhooks.c.id)).all()
         )
         self._hooks = [_webhook(row) for row in rows]
+        self._hooks_read_at = time.monotonic()
 
     async def create(
         self,
@@ -306,6 +312,9 @@ class WebhookService:
                 batch = [first]
                 while len(batch) < 500 and (more := subscription.get_nowait()) is not None:
                     batch.append(more)
+                if self._hooks_refresh and time.monotonic() - self._hooks_read_at >= self._hooks_refresh:
+                    with contextlib.suppress(Exception):
+                        await self._reload()
                 if self._hooks:
                     try:
                         await self.enqueue(self._hooks, batch)
@@ -378,6 +387,9 @@ class WebhookService:
 
         rows = await self._store.write(lease)
         hooks = {hook.id: hook for hook in self._hooks}
+        if any(row.webhook_id not in hooks for row in rows):  # made by another node, or since
+            await self._reload()
+            hooks = {hook.id: hook for hook in self._hooks}
         limit = asyncio.Semaphore(self._concurrency)
 
         async def attempt(delivery: Delivery) -> None:

@@ -8,10 +8,11 @@ import httpx
 import pytest
 
 from opencsms.bus.nats_bus import NatsBus
-from tests.api.receivers import sse_events
+from tests.api.receivers import sse_events, webhook_receiver
 from tests.cluster.conftest import Nodes
 from tests.conftest import auth
 from tests.e2e.wsclient import RawStation
+from tests.simulate.csms import poll
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
 
@@ -52,3 +53,32 @@ async def test_a_station_on_node_b_shows_on_node_a_event_stream(nodes: Nodes) ->
             await station.close()
     assert [name for name, _ in seen] == ["station.connected", "station.booted", "connector.status"]
     assert seen[2][1]["data"]["status"] == "Available"
+
+
+async def test_a_webhook_made_on_node_a_gets_each_event_of_a_station_on_node_b_once(nodes: Nodes) -> None:
+    with webhook_receiver() as receiver:
+        async with httpx.AsyncClient(
+            base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=30
+        ) as client:
+            created = await client.post(
+                "/api/v1/webhooks",
+                json={"url": receiver.url, "event_kinds": ["station.booted"], "station_ids": ["CP-HOOK"]},
+            )
+            assert created.status_code == 201
+            await asyncio.sleep(2.5)  # node B reads the webhooks again every 2 s
+            station = await RawStation.open(nodes.b.ocpp_url, "CP-HOOK", ("ocpp1.6",))
+            try:
+                await station.call("BootNotification", BOOT16)
+                await poll(lambda: len(receiver.received) >= 1)
+                hook_id = created.json()["id"]
+
+                async def delivered() -> bool:
+                    response = await client.get(f"/api/v1/webhooks/{hook_id}/deliveries")
+                    return [d["status"] for d in response.json()["items"]] == ["delivered"]
+
+                await poll(delivered)
+                await station.call("Heartbeat", {})  # time for a duplicate to show, if any
+                await asyncio.sleep(1)
+            finally:
+                await station.close()
+    assert [r.json["kind"] for r in receiver.received] == ["station.booted"]
