@@ -106,3 +106,9 @@ def test_a_single_node_runtime_does_not_load_the_nats_client() -> None:
     code = "import sys, opencsms.runtime, opencsms.cli.main; print('nats' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.strip() == "False"
+
+
+async def test_an_unreachable_server_is_an_os_error_without_credentials_in_it() -> None:
+    with pytest.raises(OSError, match=r"NATS at 127\.0\.0\.1:1 is unreachable") as raised:
+        await connect("nats://user:secret@127.0.0.1:1", "test", timeout=1)
+    assert "secret" not in str(raised.value)

@@ -57,24 +57,44 @@ def decode_event(payload: bytes) -> tuple[str, DomainEvent]:
     return str(message.get("node", "")), event
 
 
-async def connect(url: str, name: str) -> Client:
-    """A NATS connection that reconnects forever and never receives its own messages.
+async def connect(url: str, name: str, *, timeout: float = 15.0) -> Client:
+    """A NATS connection that, once made, reconnects forever and never receives its own messages.
 
     Raises:
-        OSError, nats.errors.Error: the server is unreachable at start.
+        OSError: the server did not accept a connection within ``timeout`` seconds.
     """
-    return await nats.connect(
-        url,
-        name=name,
-        no_echo=True,
-        connect_timeout=5,
-        allow_reconnect=True,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=1,
-        # A dead peer's subscriptions (its stations) should go within seconds, not minutes.
-        ping_interval=10,
-        max_outstanding_pings=3,
-    )
+    shown = url.rsplit("@", 1)[-1]  # no credentials in logs
+
+    async def on_error(exc: Exception) -> None:
+        log.debug("NATS %s: %r", shown, exc)
+
+    async def on_disconnected() -> None:
+        log.warning("lost the connection to NATS at %s; reconnecting", shown)
+
+    async def on_reconnected() -> None:
+        log.warning("connected to NATS at %s again", shown)
+
+    try:
+        return await asyncio.wait_for(
+            nats.connect(
+                url,
+                name=name,
+                no_echo=True,
+                connect_timeout=5,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                # A dead peer's subscriptions (its stations) should go within seconds, not minutes.
+                ping_interval=10,
+                max_outstanding_pings=3,
+                error_cb=on_error,
+                disconnected_cb=on_disconnected,
+                reconnected_cb=on_reconnected,
+            ),
+            timeout,
+        )
+    except (TimeoutError, nats.errors.Error) as exc:
+        raise OSError(f"NATS at {shown} is unreachable ({exc!r})") from None
 
 
 class NatsBus:
