@@ -5,7 +5,10 @@ TC_013_CSMS and TC_014_CSMS, ``test_tc_017_1_csms_...`` covers TC_017_1_CSMS,
 ``test_tc_b_06_07_csms_...`` covers TC_B_06_CSMS and TC_B_07_CSMS. A name that spells an id not in
 the case list is reported, so a typo cannot pass for coverage.
 
-Usage: ``python -m tools.conformance [--cases DIR] [--tests DIR] [--out FILE]``
+A case no test covers may be explained in ``tools/conformance_gaps.tsv`` (``case_prefix``, ``reason``:
+the longest prefix of the case id that is listed gives the reason shown on the page).
+
+Usage: ``python -m tools.conformance [--cases DIR] [--tests DIR] [--gaps FILE] [--out FILE]``
 (``make conformance``). The case lists default to ``../shared/conformance``.
 """
 
@@ -62,6 +65,20 @@ def load_cases(directory: Path) -> dict[str, Case]:
     return cases
 
 
+def load_gaps(path: Path) -> dict[str, str]:
+    """case id prefix -> why the cases it names are not covered (empty when there is no file)."""
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as file:
+        return {row["case_prefix"]: row["reason"] for row in csv.DictReader(file, delimiter="\t")}
+
+
+def gap_reason(case_id: str, gaps: dict[str, str]) -> str | None:
+    """The reason of the longest listed prefix of ``case_id``, if any."""
+    prefixes = [prefix for prefix in gaps if case_id.startswith(prefix)]
+    return gaps[max(prefixes, key=len)] if prefixes else None
+
+
 def find_case_tests(tests_dir: Path) -> dict[str, list[str]]:
     """test function name -> files defining it, for every ``test_tc_*`` function under ``tests_dir``."""
     found: dict[str, list[str]] = defaultdict(list)
@@ -74,7 +91,9 @@ def find_case_tests(tests_dir: Path) -> dict[str, list[str]]:
     return found
 
 
-def render(cases: dict[str, Case], tests: dict[str, list[str]]) -> tuple[str, list[str]]:
+def render(
+    cases: dict[str, Case], tests: dict[str, list[str]], gaps: dict[str, str] | None = None
+) -> tuple[str, list[str]]:
     """The markdown page, and the test names that spell no known case."""
     covering: dict[str, list[str]] = defaultdict(list)
     unknown: list[str] = []
@@ -102,7 +121,10 @@ def render(cases: dict[str, Case], tests: dict[str, list[str]]) -> tuple[str, li
             "| --- | --- | --- |",
         ]
         for case in listed:
-            names = ", ".join(f"`{name}`" for name in covering.get(case.case_id, [])) or "-"
+            names = ", ".join(f"`{name}`" for name in covering.get(case.case_id, []))
+            if not names:
+                reason = gap_reason(case.case_id, gaps or {})
+                names = f"not covered: {reason}" if reason else "-"
             lines.append(f"| {case.case_id} | {case.title} | {names} |")
         lines.append("")
     if unknown:
@@ -117,12 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=root.parent / "shared" / "conformance")
     parser.add_argument("--tests", type=Path, default=root / "tests")
+    parser.add_argument("--gaps", type=Path, default=root / "tools" / "conformance_gaps.tsv")
     parser.add_argument("--out", type=Path, default=root / "docs" / "conformance.md")
     args = parser.parse_args(argv)
     if not args.cases.is_dir():
         print(f"no case lists at {args.cases}; pass --cases DIR", file=sys.stderr)
         return 2
-    page, unknown = render(load_cases(args.cases), find_case_tests(args.tests))
+    page, unknown = render(load_cases(args.cases), find_case_tests(args.tests), load_gaps(args.gaps))
     args.out.write_text(page, encoding="utf-8")
     summary = [line[3:] for line in page.splitlines() if line.startswith("## OCPP")]
     print(f"wrote {args.out}: " + "; ".join(summary))

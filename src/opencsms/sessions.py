@@ -28,7 +28,7 @@ from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
 from opencsms.metrics import OcppMetrics
 from opencsms.ocppj import V16, V21, V201, Call
-from opencsms.ocppj.errors import NotImplementedCallError, OcppError
+from opencsms.ocppj.errors import NotSupportedError, OcppError
 from opencsms.security.handshake import SecurityEvent
 from opencsms.security.limits import TokenBucket
 from opencsms.transport.connection import (
@@ -145,7 +145,9 @@ class SessionManager:
             started = time.perf_counter()
             try:
                 if handler is None:
-                    raise NotImplementedCallError(f"{call.action} is not implemented for OCPP {version}")
+                    # Unknown actions got NotImplemented from the validator already: this one is
+                    # an OCPP action, recognized but not supported here.
+                    raise NotSupportedError(f"{call.action} is not supported by this CSMS (OCPP {version})")
                 result = await handler(ctx, call.payload)
             except OcppError as exc:
                 self.metrics.message(call.action, "in", exc.code, time.perf_counter() - started)

@@ -3,9 +3,12 @@ as the case's charge point does, and checks the call sent, the answer shown and 
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
+from opencsms.bus.interface import EventFilter
 from opencsms.runtime import Runtime
 from tests.e2e.scripted import ChargePoint, command_answered, connector_status
 
@@ -138,8 +141,9 @@ async def test_tc_018_1_csms_unlock_connector_with_charging_session(
 
 
 async def test_tc_054_csms_trigger_message(server: Runtime, operator_http: httpx.AsyncClient) -> None:
-    """TC_054_CSMS: TriggerMessage for MeterValues, Heartbeat, StatusNotification and
-    BootNotification; the charge point accepts and sends each; the CSMS answers and stores them."""
+    """TC_054_CSMS: TriggerMessage for MeterValues, Heartbeat, StatusNotification, BootNotification,
+    FirmwareStatusNotification and DiagnosticsStatusNotification; the charge point accepts and
+    sends each; the CSMS answers, stores them or passes the statuses on to the event stream."""
     point = await ChargePoint.online(server, "CP-054")
 
     async def trigger(message: str, connector: int | None = None) -> None:
@@ -182,6 +186,17 @@ async def test_tc_054_csms_trigger_message(server: Runtime, operator_http: httpx
     await trigger("BootNotification")
     boot = await point.call("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "AC22"})
     assert boot["status"] == "Accepted"
+
+    kinds = ["station.firmware_status", "station.diagnostics_status"]
+    events = server.bus.subscribe(EventFilter.of(kinds, ["CP-054"]))
+    try:
+        for message in ("FirmwareStatusNotification", "DiagnosticsStatusNotification"):
+            await trigger(message)
+            assert await point.call(message, {"status": "Idle"}) == {}
+        seen = [await asyncio.wait_for(events.get(), 10) for _ in kinds]
+    finally:
+        events.close()
+    assert [(e.kind, e.data["status"]) for e in seen] == [(kind, "Idle") for kind in kinds]
     await point.close()
 
 

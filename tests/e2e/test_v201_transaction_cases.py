@@ -287,3 +287,49 @@ async def test_tc_g_20_csms_connector_lock_failure_event(server: Runtime) -> Non
     }
     assert stored_values[("ConnectorPlugRetentionLock", 1, 1, "Problem")] == "true"
     await station.close()
+
+
+@pytest.mark.parametrize(
+    ("case", "stopped_by", "evses_stopped"),
+    [
+        ("c47", "RFID-MASTER", (1, 2)),  # TC_C_47_CSMS: with a UI, all transactions
+        ("c48", "RFID-MASTER", (1,)),  # TC_C_48_CSMS: with a UI, the one selected
+        ("c49", None, (1, 2)),  # TC_C_49_CSMS: without a UI, each with its own token
+    ],
+)
+async def test_tc_c_47_48_49_csms_stop_transactions_with_a_master_pass(
+    server: Runtime, case: str, stopped_by: str | None, evses_stopped: tuple[int, ...]
+) -> None:
+    """TC_C_47/48/49_CSMS: a token whose group is the station's MasterPassGroupId is Accepted
+    with that groupIdToken, so the station lets it stop transactions; the Ended events
+    (stoppedReason MasterPass) are answered and stored, the others go on."""
+    await server.domain.tokens.add("MASTERPASS")
+    await server.domain.tokens.add("RFID-MASTER", parent_id_token="MASTERPASS")
+    station_id = f"CS-{case.upper()}"
+    station = await ChargingStation.online(server, station_id)
+    drivers = {1: "RFID-DRIVER-1", 2: "RFID-DRIVER-2"}
+    for evse, token in drivers.items():
+        await server.domain.tokens.add(token)
+        assert await station.event("Started", "Authorized", f"tx-{evse}", token=token, evse=evse) == ACCEPTED
+        await station.event("Updated", "ChargingStateChanged", f"tx-{evse}", state="Charging")
+
+    info = await station.authorize("RFID-MASTER")
+    assert info == {"status": "Accepted", "groupIdToken": {"idToken": "MASTERPASS", "type": "Central"}}
+    for evse in evses_stopped:
+        token = stopped_by or drivers[evse]
+        answer = await station.event(
+            "Ended", "StopAuthorized", f"tx-{evse}", token=token, stopped="MasterPass"
+        )
+        assert answer["idTokenInfo"]["status"] == "Accepted"
+    for evse, token in drivers.items():
+        tx = await stored(server, station_id, f"tx-{evse}")
+        assert tx.id_token == token  # the driver's transaction, whoever stopped it
+        if evse in evses_stopped:
+            assert (tx.status, tx.stop_reason, tx.stop_id_token) == (
+                "ended",
+                "MasterPass",
+                stopped_by or token,
+            )
+        else:
+            assert tx.status == "active"
+    await station.close()

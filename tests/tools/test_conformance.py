@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tools.conformance import Case, case_ids_in_test_name, find_case_tests, render
+from tools.conformance import Case, case_ids_in_test_name, find_case_tests, load_gaps, render
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,20 @@ def test_render_counts_covered_cases_and_reports_unknown_names(tmp_path: Path) -
     assert "## OCPP 2.0.1: 0 of 1 cases covered" in page
     assert "| TC_001_CSMS | Cold Boot | `test_tc_001_csms_a` |" in page
     assert unknown == ["test_tc_999_csms_typo"]
+
+
+def test_uncovered_cases_show_the_reason_of_their_longest_listed_prefix(tmp_path: Path) -> None:
+    gaps_file = tmp_path / "gaps.tsv"
+    gaps_file.write_text("case_prefix\treason\nTC_L_\tno firmware update\nTC_L_13\tno transactions\n")
+    gaps = load_gaps(gaps_file)
+    assert gaps == {"TC_L_": "no firmware update", "TC_L_13": "no transactions"}
+    assert load_gaps(tmp_path / "missing.tsv") == {}
+    cases = {
+        case_id: Case(case_id, "Firmware", "OCPP 2.0.1")
+        for case_id in ("TC_L_01_CSMS", "TC_L_13_CSMS", "TC_M_01_CSMS")
+    }
+    page, _ = render(cases, {"test_tc_m_01_csms_install": ["tests/test_m.py"]}, gaps)
+    assert "| TC_L_01_CSMS | Firmware | not covered: no firmware update |" in page
+    assert "| TC_L_13_CSMS | Firmware | not covered: no transactions |" in page
+    assert "| TC_M_01_CSMS | Firmware | `test_tc_m_01_csms_install` |" in page
+    assert "## OCPP 2.0.1: 1 of 3 cases covered" in page

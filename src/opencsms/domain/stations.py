@@ -217,7 +217,9 @@ class StationService:
 
     def job_status(self, station_id: str, job: str, status: str, request_id: int | None) -> None:
         """Pass on what a station says of a firmware update or log upload (``job``: ``firmware``,
-        ``log``, 1.6 ``diagnostics``) as a ``station.<job>_status`` event; ``Idle`` means none runs."""
+        ``log``, 1.6 ``diagnostics``) as a ``station.<job>_status`` event; ``Idle`` means none runs.
+
+        Nothing is stored: the CSMS starts no such jobs yet, so there is no job to update."""
         self._events.publish(
             f"station.{job}_status", station_id, {"status": status, "request_id": request_id}
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from opencsms.handlers.context import Handler
-from opencsms.handlers.v16 import core, security
+from opencsms.handlers.v16 import core, firmware, security
 
 #: action -> handler for every station-initiated 1.6 action this CSMS implements.
-HANDLERS: dict[str, Handler] = {**core.HANDLERS, **security.HANDLERS}
+HANDLERS: dict[str, Handler] = {**core.HANDLERS, **firmware.HANDLERS, **security.HANDLERS}
 
 __all__ = ["HANDLERS"]
