@@ -142,7 +142,8 @@ async def test_tc_011_1_012_csms_operator_starts_watches_stops_a_session_viewer_
     await page.click(".tabs [data-tab=connectors]")
     await expect(page.locator(".connector[data-connector-id='1']")).to_contain_text("Charging")
     # Its live power follows the meter values.
-    await expect(page.locator(".connector[data-connector-id='1'] .connector-power")).to_contain_text(" kW now")
+    power = page.locator(".connector[data-connector-id='1'] .connector-power")
+    await expect(power).to_contain_text(" kW now")
     await page.screenshot(path=screenshot_dir / "station.png")
     await page.click(".tabs [data-tab=sessions]")
     session_row = page.locator("#station-sessions tbody tr").first
