@@ -33,6 +33,11 @@ async def test_ready_is_503_when_the_bus_connection_is_gone(nodes: Nodes) -> Non
     async with httpx.AsyncClient(base_url=nodes.b.http_url, timeout=10) as client:
         response = await client.get("/ready")
     assert response.status_code == 503 and "bus" in response.text
+    async with httpx.AsyncClient(
+        base_url=nodes.b.http_url, headers=auth(nodes.admin_key), timeout=30
+    ) as client:
+        response = await client.post("/api/v1/stations/CP-ELSEWHERE/commands/reset")
+    assert response.status_code == 409 and "NATS is unreachable" in response.json()["detail"]
 
 
 async def test_a_station_on_node_b_shows_on_node_a_event_stream(nodes: Nodes) -> None:

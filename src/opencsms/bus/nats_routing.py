@@ -206,6 +206,8 @@ class NatsStationRouter:
             CommandTimeout: the station, or its node, did not answer in time.
             CommandRejected, InvalidCommand, UnknownCommand: as on the holding node.
         """
+        if not self.connection.is_connected:
+            raise c.StationOffline(f"station {station_id} is not connected here and NATS is unreachable")
         request = orjson.dumps({"op": "execute", "command": c.command_to_dict(command), "timeout": timeout})
         wait = (timeout or self.call_timeout) + REPLY_MARGIN
         self.sent += 1
