@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from opencsms.bus.nats_routing import decode_reply, encode_error, station_subject
+from opencsms.bus.nats_routing import NatsStationRouter, decode_reply, encode_error, station_subject
 from opencsms.domain import commands as c
 
 
@@ -51,3 +51,28 @@ def test_a_result_comes_back_whole() -> None:
     assert decode_reply(orjson.dumps({"ok": ok})) == c.CommandResult(
         "Reset", "Accepted", {"status": "Accepted"}, {"type": "Soft"}
     )
+
+
+class Disconnected:
+    """A NATS client between two connections: it buffers subscriptions, would hold requests."""
+
+    is_connected = False
+
+    def __init__(self) -> None:
+        self.subscribed: list[str] = []
+
+    async def request(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("no request while disconnected")
+
+    async def subscribe(self, subject: str, **kwargs: object) -> object:
+        self.subscribed.append(subject)
+        return object()
+
+
+async def test_while_nats_is_away_a_station_is_taken_at_once_and_commands_elsewhere_are_offline() -> None:
+    connection = Disconnected()
+    router = NatsStationRouter(connection, None, prefix="p", node_id="a")  # type: ignore[arg-type]
+    assert await router.claim("CP1")
+    assert connection.subscribed == ["p.station.CP1"]
+    with pytest.raises(c.StationOffline, match="NATS is unreachable"):
+        await router.execute("CP2", c.Reset())

@@ -118,25 +118,28 @@ class NatsStationRouter:
         connection elsewhere: a dead node must not keep its stations from reconnecting.
         """
         subject = station_subject(self.prefix, station_id)
-        try:
-            reply = await self.connection.request(
-                subject,
-                orjson.dumps({"op": "claim", "node": self.node_id}),
-                timeout=self.claim_timeout + REPLY_MARGIN,
-            )
-            live = bool(orjson.loads(reply.data).get("live"))
-        except NoRespondersError:
-            live = False
-        except (TimeoutError, NatsError, ValueError) as exc:
-            log.warning("%s: could not ask other nodes whether they hold it (%s)", station_id, exc)
-            live = False
+        live = False
+        if not self.connection.is_connected:
+            log.warning("%s: NATS is unreachable; not asking other nodes whether they hold it", station_id)
+        else:
+            try:
+                reply = await self.connection.request(
+                    subject,
+                    orjson.dumps({"op": "claim", "node": self.node_id}),
+                    timeout=self.claim_timeout + REPLY_MARGIN,
+                )
+                live = bool(orjson.loads(reply.data).get("live"))
+            except NoRespondersError:
+                pass
+            except (TimeoutError, NatsError, ValueError) as exc:
+                log.warning("%s: could not ask other nodes whether they hold it (%s)", station_id, exc)
         if live:
             return False
         try:
             await self._subscribe(station_id, subject)
         except (TimeoutError, NatsError) as exc:
-            # The station is served here all the same; commands from other nodes reach it once
-            # it reconnects while NATS is up.
+            # The station is served here all the same; the client sends the subscription again
+            # when it reconnects, unless the connection is closed for good.
             log.warning("%s: other nodes cannot reach it (%s)", station_id, exc)
         return True
 
@@ -153,7 +156,8 @@ class NatsStationRouter:
             task.add_done_callback(self._work.discard)
 
         self._subscriptions[station_id] = await self.connection.subscribe(subject, cb=on_request)
-        await self.connection.flush(timeout=5)
+        if self.connection.is_connected:
+            await self.connection.flush(timeout=5)
 
     async def release(self, station_id: str) -> None:
         """The station's connection here ended: other nodes no longer reach it through this one."""
