@@ -269,24 +269,45 @@ async def test_tc_f_13_14_csms_trigger_message_transaction_event(
 async def test_tc_f_24_csms_trigger_message_status_notification_occupied(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
-    """TC_F_24_CSMS: TriggerMessage StatusNotification for an EVSE in use; the station sends
-    Occupied, which the CSMS stores."""
+    """TC_F_24_CSMS: the station reports its connector Occupied (StatusNotification and NotifyEvent
+    AvailabilityState); TriggerMessage StatusNotification names that EVSE and connector; the
+    station reports again; the CSMS answers everything and keeps status and availability state."""
     station = await ChargingStation.online(server, "CS-F24")
-    await running(server, station, "tx-f24", evse=2)
+
+    async def occupied() -> None:
+        await station.status(2, 1, "Occupied")
+        event = {
+            "eventId": 24,
+            "timestamp": timestamp(),
+            "trigger": "Delta",
+            "actualValue": "Occupied",
+            "component": {"name": "Connector", "evse": {"id": 2, "connectorId": 1}},
+            "variable": {"name": "AvailabilityState"},
+            "eventNotificationType": "HardWiredNotification",
+        }
+        notify = {"generatedAt": timestamp(), "seqNo": 0, "eventData": [event]}
+        assert await station.call("NotifyEvent", notify) == {}
+
+    await occupied()
     before = len(await server.domain.stations.status_history("CS-F24", 1, evse_id=2))
     sent, result = await command(
         operator_http,
         station,
         "trigger_message",
-        {"message": "StatusNotification", "evse_id": 2},
+        {"message": "StatusNotification", "evse_id": 2, "connector_id": 1},
         "TriggerMessage",
         {"status": "Accepted"},
     )
-    assert sent == {"requestedMessage": "StatusNotification", "evse": {"id": 2}}
+    assert sent == {"requestedMessage": "StatusNotification", "evse": {"id": 2, "connectorId": 1}}
     assert result["status"] == "Accepted"
-    await station.status(2, 1, "Occupied")
+    await occupied()
     history = await server.domain.stations.status_history("CS-F24", 1, evse_id=2)
     assert len(history) == before + 1 and history[0].status == "Occupied"
+    states = {
+        (a.component, a.evse_id, a.connector_id, a.variable): a.value
+        for a in await server.domain.device_model.configuration("CS-F24")
+    }
+    assert states[("Connector", 2, 1, "AvailabilityState")] == "Occupied"
     await station.close()
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from opencsms.domain import Domain
 from opencsms.domain.events import DomainEvent
 from opencsms.handlers.context import StationContext
 from opencsms.handlers.v16.firmware import HANDLERS
+from opencsms.ocppj.errors import SecurityError
 from opencsms.store import Store
 from tests.handlers.conftest import NOW
 
@@ -34,3 +38,9 @@ async def test_every_status_is_answered_and_passed_on(tmp_path: Path) -> None:
         ("station.firmware_status", {"status": "SignatureVerified", "request_id": 4}),
         ("station.log_status", {"status": "Uploading", "request_id": 5}),
     ]
+
+
+async def test_a_rejected_charge_point_may_only_boot(make_ctx: Callable[..., StationContext]) -> None:
+    ctx = make_ctx("CP1", "1.6", registration="Rejected")
+    with pytest.raises(SecurityError):
+        await HANDLERS["FirmwareStatusNotification"](ctx, {"status": "Idle"})

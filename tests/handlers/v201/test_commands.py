@@ -42,6 +42,17 @@ async def call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
             ("TriggerMessage", {"requestedMessage": "MeterValues", "evse": {"id": 1}}),
         ),
         (c.TriggerMessage("Heartbeat"), ("TriggerMessage", {"requestedMessage": "Heartbeat"})),
+        (  # F06 (TC_F_23/24): a connector of an EVSE is named as both
+            c.TriggerMessage("StatusNotification", connector_id=1, evse_id=2),
+            (
+                "TriggerMessage",
+                {"requestedMessage": "StatusNotification", "evse": {"id": 2, "connectorId": 1}},
+            ),
+        ),
+        (  # a 1.6-style connector id alone names the EVSE of that number
+            c.TriggerMessage("StatusNotification", connector_id=2),
+            ("TriggerMessage", {"requestedMessage": "StatusNotification", "evse": {"id": 2}}),
+        ),
         (
             c.DataTransfer("acme", "m", "d"),
             ("DataTransfer", {"vendorId": "acme", "messageId": "m", "data": "d"}),

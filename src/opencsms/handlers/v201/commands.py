@@ -155,7 +155,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             return "RequestStopTransaction", {"transactionId": tx.transaction_ref}
         case c.TriggerMessage(message=message, connector_id=connector_id, evse_id=evse_id):
             payload = {"requestedMessage": message}
-            evse = _evse(evse_id if evse_id is not None else connector_id, None)
+            # F06: EVSE and connector when both are named; a 1.6-style connector id alone names
+            # the EVSE of that number.
+            evse = _evse(evse_id, connector_id) if evse_id is not None else _evse(connector_id, None)
             if evse is not None:
                 payload["evse"] = evse
             return "TriggerMessage", payload
