@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
@@ -57,7 +56,8 @@ class MessageLog:
     ) -> None:
         self._store = store
         self.retention = retention
-        self._buffer: deque[dict[str, Any]] = deque(maxlen=max_buffered)
+        # (station_id, direction, timestamp, frame): the columns of _INSERT, in its order.
+        self._buffer: deque[tuple[str, str, datetime, str]] = deque(maxlen=max_buffered)
         self._max_frame_chars = max_frame_chars
         self._flush_interval = flush_interval
         self._purge_interval = purge_interval
@@ -75,9 +75,7 @@ class MessageLog:
             frame = frame[: self._max_frame_chars]
         if len(self._buffer) == self._buffer.maxlen:
             self.dropped += 1
-        self._buffer.append(
-            {"station_id": station_id, "direction": direction, "timestamp": self._clock(), "frame": frame}
-        )
+        self._buffer.append((station_id, direction, self._clock(), frame))
 
     def observer(self, station_id: str) -> Callable[[str, str | bytes], None]:
         """An ``on_frame`` callback for one station's connection."""
@@ -112,7 +110,7 @@ class MessageLog:
         self._buffer.clear()
 
         def job(connection: Connection) -> None:
-            _INSERT.execute_many(connection, rows)
+            _INSERT.execute_many_tuples(connection, rows)
 
         await self._store.write_behind(job)
         self.written += len(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
@@ -81,3 +82,51 @@ async def test_outside_a_transaction_the_statement_runs_through_sqlalchemy(tmp_p
             assert BY_TOKEN.execute(connection, {"token": "A"}).scalar() == "A"
     finally:
         engine.dispose()
+
+
+def _values(token: str, expiry: datetime | None = EXPIRY) -> tuple[object, ...]:
+    return (token, "Accepted", expiry, None, NOW, NOW)
+
+
+async def test_rows_given_as_tuples_are_stored_as_the_same_mappings_would_be(store: Store) -> None:
+    # One datetime object shared by several rows (as a sample's timestamp is by its values),
+    # another one equal to it, and a None.
+    twin = EXPIRY + timedelta(0)
+    rows = [_values("A"), _values("B"), _values("C", twin), _values("D", None), _values("E")]
+    await store.write(lambda connection: INSERT.execute_many_tuples(connection, rows))
+
+    stored = await store.read(lambda connection: connection.execute(select(id_tokens)).all())
+
+    assert {row.id_token: row.expiry_date for row in stored} == {
+        "A": EXPIRY.astimezone(UTC),
+        "B": EXPIRY.astimezone(UTC),
+        "C": EXPIRY.astimezone(UTC),
+        "D": None,
+        "E": EXPIRY.astimezone(UTC),
+    }
+    assert {(row.status, row.created_at) for row in stored} == {("Accepted", NOW)}
+
+
+async def test_tuples_outside_a_transaction_go_through_sqlalchemy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/plain.db"
+    await (await Store.open(url)).close()
+    engine = create_sqlite_writer_engine(resolve_url(url), sqlite_synchronous=SqliteSynchronous.FULL)
+    try:
+        with engine.connect() as connection:
+            INSERT.execute_many_tuples(connection, [_values("A")])
+            connection.commit()
+            row = BY_TOKEN.execute(connection, {"token": "A"}).first_named()
+            assert row is not None and row.expiry_date == EXPIRY.astimezone(UTC)
+    finally:
+        engine.dispose()
+
+
+async def test_tuples_need_a_statement_built_with_every_bind_as_a_column(store: Store) -> None:
+    with pytest.raises(TypeError):
+        await store.write(lambda connection: BY_TOKEN.execute_many_tuples(connection, [("A",)]))
+    literal = DriverStatement(
+        update(id_tokens).where(id_tokens.c.status == "Accepted").values(status=bindparam("new")),
+        columns=("new",),
+    )
+    with pytest.raises(KeyError):
+        await store.write(lambda connection: literal.execute_many_tuples(connection, [("Blocked",)]))

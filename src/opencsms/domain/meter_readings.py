@@ -41,26 +41,27 @@ def sample_rows(
     connector_id: int | None,
     transaction_id: int | None,
     transaction_ref: str | None,
-) -> list[dict[str, Any]]:
-    """One ``meter_values`` row per sampled value, the value kept verbatim."""
+) -> list[tuple[Any, ...]]:
+    """One ``meter_values`` row per sampled value, the value kept verbatim; each row holds the
+    values of :data:`opencsms.store.meter_values.COLUMNS`, in that order."""
     return [
-        {
-            "transaction_id": transaction_id,
-            "transaction_ref": transaction_ref,
-            "station_id": station_id,
-            "evse_id": evse_id,
-            "connector_id": connector_id,
-            "timestamp": sample.timestamp,
-            "measurand": value.measurand,
-            "phase": value.phase,
-            "unit": value.unit,
-            "context": value.context,
-            "location": value.location,
-            "format": value.format,
-            "value": value.value,
-            "value_num": numeric_value(value.value, value.format),
-            "signed_data": value.signed_data,
-        }
+        (
+            transaction_id,
+            transaction_ref,
+            station_id,
+            evse_id,
+            connector_id,
+            sample.timestamp,
+            value.measurand,
+            value.phase,
+            value.unit,
+            value.context,
+            value.location,
+            value.format,
+            value.value,
+            numeric_value(value.value, value.format),
+            value.signed_data,
+        )
         for sample in samples
         for value in sample.values
     ]

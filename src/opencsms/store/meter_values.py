@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection, Row
 from opencsms.store.driver_statements import DriverStatement
 from opencsms.store.schema import meter_values
 
-# Every column a caller gives for each row (the insert is one executemany, so all rows need
-# the same keys).
+# Every column a caller gives for each row, in the order it gives them (the insert is one
+# executemany of plain tuples).
 COLUMNS = (
     "transaction_id",
     "transaction_ref",
@@ -55,9 +55,9 @@ _LATEST_OF_STATION = (
 )
 
 
-def insert_many(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert the rows (each with exactly :data:`COLUMNS`) in one executemany."""
-    _INSERT.execute_many(connection, rows)
+def insert_many(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert the rows (each the values of :data:`COLUMNS`, in that order) in one executemany."""
+    _INSERT.execute_many_tuples(connection, rows)
 
 
 def link(connection: Connection, station_id: str, transaction_ref: str, transaction_id: int) -> int:
