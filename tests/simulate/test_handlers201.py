@@ -329,7 +329,8 @@ async def test_unlock_trigger_and_the_rest(csms: FakeCsms, station201: Simulated
         },
     }  # fmt: skip
     assert await call("SetNetworkProfile", profile) == "Accepted"
-    # Profile 1 needs a password this station does not have (A05: it cannot use that profile).
+    # No way down (A05): a station at profile 2 refuses a profile 1 network.
+    station201.security.profile = 2
     profile["connectionData"]["securityProfile"] = 1
     assert await call("SetNetworkProfile", profile) == "Rejected"
 

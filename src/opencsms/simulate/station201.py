@@ -132,7 +132,7 @@ class SimulatedStation201(SimulatedStationBase):
 
     def set_network_profile(self, slot: int, connection_data: Payload) -> str:
         """B09: keep the profile in ``slot``; Rejected for a lower security profile than the one in
-        use (A05.FR.02: no downgrade), one the station lacks the credentials for, or no OCPP-J url."""
+        use (A05.FR.02: no downgrade) or no OCPP-J url."""
         profile = connection_data.get("securityProfile")
         url = connection_data.get("ocppCsmsUrl")
         if (
@@ -141,7 +141,7 @@ class SimulatedStation201(SimulatedStationBase):
             or connection_data.get("ocppTransport") != "JSON"
         ):
             return "Rejected"
-        if profile < self.security.profile or not self.security.can_use_profile(profile):
+        if profile < self.security.profile:
             return "Rejected"
         self.network_profiles[slot] = (profile, url)
         return "Accepted"
