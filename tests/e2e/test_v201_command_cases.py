@@ -157,9 +157,10 @@ async def test_tc_f_01_csms_remote_start_cable_plugin_first(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_F_01_CSMS: the cable is in and a transaction started (CablePluggedIn); the operator
-    starts remotely on that EVSE: RequestStartTransaction with the token and a remoteStartId, the
-    station answers with its transaction id, then Updated RemoteStart with the token is Accepted."""
-    await server.domain.tokens.add("RFID-F01")
+    starts remotely on that EVSE: RequestStartTransaction with the token (of its own type) and a
+    remoteStartId, the station answers with its transaction id, then Updated RemoteStart with the
+    token is Accepted."""
+    await server.domain.tokens.add("RFID-F01", token_type="ISO14443")
     station = await ChargingStation.online(server, "CS-F01")
     await station.status(1, 1, "Occupied")
     assert await station.event("Started", "CablePluggedIn", "tx-f01", evse=1, state="EVConnected") == {}
@@ -171,7 +172,7 @@ async def test_tc_f_01_csms_remote_start_cable_plugin_first(
         "RequestStartTransaction",
         {"status": "Accepted", "transactionId": "tx-f01"},
     )
-    assert sent["idToken"] == {"idToken": "RFID-F01", "type": "Central"} and sent["evseId"] == 1
+    assert sent["idToken"] == {"idToken": "RFID-F01", "type": "ISO14443"} and sent["evseId"] == 1
     assert isinstance(sent["remoteStartId"], int)
     assert result["status"] == "Accepted" and result["response"]["transactionId"] == "tx-f01"
     answer = await station.event(
@@ -179,7 +180,6 @@ async def test_tc_f_01_csms_remote_start_cable_plugin_first(
         "RemoteStart",
         "tx-f01",
         token="RFID-F01",
-        token_type="Central",
         state="Charging",
         remote_start_id=sent["remoteStartId"],
     )

@@ -161,6 +161,13 @@ async def test_remote_start_is_request_start_transaction_with_a_fresh_remote_sta
     assert "evseId" not in second and second["remoteStartId"] != first["remoteStartId"]
 
 
+async def test_remote_start_gives_the_token_its_stored_type(ctx: StationContext) -> None:
+    """TC_F_01/F_02: the idToken is sent with the type the token has (Central when none is known)."""
+    await ctx.domain.tokens.add("RFID-7", token_type="ISO14443")
+    _, payload = await call(ctx, c.RemoteStart("RFID-7", evse_id=1))
+    assert payload["idToken"] == {"idToken": "RFID-7", "type": "ISO14443"}
+
+
 async def test_remote_stop_and_status_name_the_station_transaction_id(ctx: StationContext) -> None:
     at = datetime(2026, 11, 24, 10, tzinfo=UTC)
     started = await ctx.domain.transactions.transaction_event(

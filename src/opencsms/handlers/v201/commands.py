@@ -140,8 +140,12 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
                 payload["data"] = data
             return "DataTransfer", payload
         case c.RemoteStart(id_token=id_token, connector_id=connector_id, evse_id=evse_id):
+            # F01/F02: the token as the station knows it, so with its own type when the CSMS has
+            # it; "Central" for a token only the CSMS knows.
+            known = await ctx.domain.tokens.get(id_token)
+            token_type = known.token_type if known is not None and known.token_type else "Central"
             payload = {
-                "idToken": {"idToken": id_token, "type": "Central"},
+                "idToken": {"idToken": id_token, "type": token_type},
                 "remoteStartId": next(_request_ids),
             }
             target = evse_id if evse_id is not None else connector_id
