@@ -187,6 +187,7 @@ orphan_stops = Table(
 from opencsms.store import (  # noqa: E402, F401
     schema_device_model,
     schema_operator_api,
+    schema_reservations,
     schema_security,
     schema_smart_charging,
 )
