@@ -110,6 +110,20 @@ async def test_a_station_that_does_not_answer_times_out_through_the_other_node(n
         await mute.close()
 
 
+async def test_a_callerror_from_the_station_on_node_b_is_a_502_through_node_a(nodes: Nodes) -> None:
+    station = await RawStation.open(nodes.b.ocpp_url, STATION, ("ocpp1.6",))
+    try:
+        await station.call("BootNotification", BOOT16)
+        sending = asyncio.ensure_future(command(nodes.a, nodes.admin_key, "clear_cache"))
+        message_id, _ = await station.expect_call("ClearCache", timeout=30)
+        await station.send_raw(f'[4, "{message_id}", "NotSupported", "no cache here", {{}}]')
+        response = await sending
+    finally:
+        await station.close()
+    assert response.status_code == 502, response.text
+    assert response.json()["detail"] == "NotSupported: no cache here"
+
+
 async def test_a_station_moving_to_node_a_gets_its_commands_there(
     nodes: Nodes, station_on_b: SimulatedStation201
 ) -> None:
