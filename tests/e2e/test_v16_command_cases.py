@@ -217,3 +217,55 @@ async def test_tc_055_csms_trigger_message_rejected(
     assert sent == {"requestedMessage": "MeterValues", "connectorId": 1}
     assert result["status"] == "Rejected"
     await point.close()
+
+
+async def test_tc_059_csms_remote_start_transaction_with_charging_profile(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_059_CSMS: the operator starts remotely with a TxProfile; RemoteStartTransaction carries
+    it (1.6 spelling) and the charge point starts the transaction. A profile of another purpose
+    is refused before anything is sent."""
+    await server.domain.tokens.add("TAG-059")
+    point = await ChargePoint.online(server, "CP-059")
+    profile = {
+        "id": 59,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": [
+            {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}
+        ],
+    }
+    refused = await operator_http.post(
+        "/api/v1/stations/CP-059/commands/remote_start",
+        json={
+            "id_token": "TAG-059",
+            "connector_id": 1,
+            "charging_profile": {**profile, "chargingProfilePurpose": "TxDefaultProfile"},
+        },
+    )
+    assert refused.status_code == 422 and "TxProfile" in refused.text
+    sent, result = await command_answered(
+        operator_http,
+        point.raw,
+        "CP-059",
+        "remote_start",
+        {"id_token": "TAG-059", "connector_id": 1, "charging_profile": profile},
+        "RemoteStartTransaction",
+        {"status": "Accepted"},
+    )
+    assert sent["idTag"] == "TAG-059" and sent["connectorId"] == 1
+    assert sent["chargingProfile"]["chargingProfileId"] == 59
+    assert sent["chargingProfile"]["chargingProfilePurpose"] == "TxProfile"
+    assert sent["chargingProfile"]["chargingSchedule"]["chargingSchedulePeriod"] == [
+        {"startPeriod": 0, "limit": 16.0}
+    ]
+    assert result["status"] == "Accepted"
+    assert await point.authorize("TAG-059") == "Accepted"
+    await point.status(1, "Preparing")
+    transaction_id, status = await point.start(1, "TAG-059")
+    assert status == "Accepted"
+    await point.status(1, "Charging")
+    tx = await server.domain.transactions.get(transaction_id)
+    assert tx is not None and tx.status == "active" and tx.id_token == "TAG-059"
+    await point.close()

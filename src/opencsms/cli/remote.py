@@ -37,6 +37,10 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
         [
             ("--id-tag", {"dest": "id_token", "required": True}),
             ("--connector", {"dest": "connector_id", "type": int}),
+            (
+                "--charging-profile",
+                {"dest": "charging_profile", "type": json.loads, "help": "a TxProfile (JSON)"},
+            ),
         ],
     ),
     "remote-stop": (

@@ -53,9 +53,16 @@ class DataTransfer:
 
 @dataclass(frozen=True, slots=True)
 class RemoteStart:
+    """Start a transaction (1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction).
+
+    ``charging_profile``: a TxProfile for the transaction it makes (JSON form of
+    :mod:`opencsms.domain.charging_profiles`, without a transactionId).
+    """
+
     id_token: str
     connector_id: int | None = None
     evse_id: int | None = None
+    charging_profile: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,3 +46,39 @@ async def test_several_keys_at_once_and_network_profiles_do_not_exist_in_16(
         await to_call(ctx, c.SetVariables({"A": "1", "B": "2"}))
     with pytest.raises(c.UnknownCommand, match=r"1\.6"):
         await to_call(ctx, c.SetNetworkProfile(1, {}))
+
+
+TX_PROFILE = {
+    "id": 59,
+    "stackLevel": 1,
+    "chargingProfilePurpose": "TxProfile",
+    "chargingProfileKind": "Relative",
+    "chargingSchedule": [
+        {"id": 1, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10}]}
+    ],
+}
+
+
+async def test_a_remote_start_may_carry_a_tx_profile(make_ctx: Callable[..., StationContext]) -> None:
+    """1.6 section 5.11 (TC_059): the profile goes in 1.6 spelling; only a TxProfile without a
+    transactionId is sent."""
+    ctx = make_ctx("CP16", "1.6")
+    action, payload = await to_call(ctx, c.RemoteStart("T", connector_id=1, charging_profile=TX_PROFILE))
+    VALIDATOR.validate_request(action, payload)
+    assert payload["chargingProfile"] == {
+        "chargingProfileId": 59,
+        "stackLevel": 1,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.0}],
+        },
+    }
+    for wrong, reason in (
+        ({**TX_PROFILE, "chargingProfilePurpose": "TxDefaultProfile"}, "must be a TxProfile"),
+        ({**TX_PROFILE, "transactionId": 5}, "names no transactionId"),
+        ({**TX_PROFILE, "stackLevel": -1}, "stackLevel"),
+    ):
+        with pytest.raises(c.InvalidCommand, match=reason):
+            await to_call(ctx, c.RemoteStart("T", connector_id=1, charging_profile=wrong))

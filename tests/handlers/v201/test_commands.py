@@ -206,3 +206,34 @@ def test_standard_v16_keys_map_to_their_201_variables() -> None:
         "component": {"name": "OCPPCommCtrlr"},
         "variable": {"name": "HeartbeatInterval"},
     }
+
+
+async def test_a_remote_start_may_carry_a_tx_profile(ctx: StationContext) -> None:
+    """F02 (RequestStartTransaction chargingProfile): a TxProfile in 2.0.1 form."""
+    profile = {
+        "id": 7,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": [
+            {"id": 1, "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7400}]}
+        ],
+    }
+    _, payload = await call(ctx, c.RemoteStart("TAG-1", evse_id=1, charging_profile=profile))
+    assert payload["chargingProfile"] == {
+        **profile,
+        "chargingSchedule": [
+            {
+                "id": 1,
+                "chargingRateUnit": "W",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7400.0}],
+            }
+        ],
+    }
+    with pytest.raises(c.InvalidCommand, match="TxProfile"):
+        await call(
+            ctx,
+            c.RemoteStart(
+                "TAG-1", charging_profile={**profile, "chargingProfilePurpose": "TxDefaultProfile"}
+            ),
+        )

@@ -38,11 +38,16 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if data is not None:
                 payload["data"] = data
             return "DataTransfer", payload
-        case c.RemoteStart(id_token=id_token, connector_id=connector_id, evse_id=evse_id):
+        case c.RemoteStart(
+            id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
+        ):
             payload = {"idTag": id_token}
             connector = connector_id if connector_id is not None else evse_id
             if connector is not None:
                 payload["connectorId"] = connector
+            if profile_data is not None:
+                profile = smart_charging.remote_start_profile(profile_data, connector or 0)
+                payload["chargingProfile"] = smart_charging.profile_to_16(profile)
             return "RemoteStartTransaction", payload
         case c.RemoteStop(transaction_id=transaction_id):
             tx = await ctx.domain.transactions.get(transaction_id)

@@ -14,6 +14,7 @@ from opencsms.domain.charging_profiles import (
     ChargingProfile,
     ProfileError,
     Purpose,
+    check_schedule,
     format_datetime,
     parse_profile,
     validate_for_station,
@@ -82,6 +83,25 @@ async def checked_profile(ctx: StationContext, data: dict[str, Any], evse_id: in
         )
     except ProfileError as exc:
         raise c.InvalidCommand(f"charging profile refused: {exc}") from None
+
+
+def remote_start_profile(data: dict[str, Any], evse_id: int) -> ChargingProfile:
+    """The profile a remote start carries (1.6 section 5.11, 2.0.1 F01.FR.08/F02): a TxProfile,
+    checked on its own, naming no transaction (the start makes it).
+
+    Raises:
+        InvalidCommand: the profile is malformed, of another purpose or names a transaction.
+    """
+    try:
+        profile = parse_profile(data, evse_id)
+        check_schedule(profile)
+    except ProfileError as exc:
+        raise c.InvalidCommand(f"charging profile refused: {exc}") from None
+    if profile.purpose is not Purpose.TX:
+        raise c.InvalidCommand("a remote start's charging profile must be a TxProfile")
+    if profile.transaction_id is not None:
+        raise c.InvalidCommand("a remote start's charging profile names no transactionId")
+    return profile
 
 
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload] | None:

@@ -6,8 +6,10 @@ import itertools
 import time
 
 from opencsms.domain import commands as c
+from opencsms.domain.charging_profiles import profile_to_json
 from opencsms.domain.device_model import parse_key
 from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.v16.smart_charging import remote_start_profile
 from opencsms.handlers.v201 import security_commands, smart_charging
 
 # Request ids for reports and remote starts; seeded from the clock so they stay fresh across restarts.
@@ -139,7 +141,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if data is not None:
                 payload["data"] = data
             return "DataTransfer", payload
-        case c.RemoteStart(id_token=id_token, connector_id=connector_id, evse_id=evse_id):
+        case c.RemoteStart(
+            id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
+        ):
             # F01/F02: the token as the station knows it, so with its own type when the CSMS has
             # it; "Central" for a token only the CSMS knows.
             known = await ctx.domain.tokens.get(id_token)
@@ -151,6 +155,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             target = evse_id if evse_id is not None else connector_id
             if target is not None:
                 payload["evseId"] = target
+            if profile_data is not None:
+                profile = remote_start_profile(profile_data, target or 0)
+                payload["chargingProfile"] = profile_to_json(profile)
             return "RequestStartTransaction", payload
         case c.RemoteStop(transaction_id=transaction_id):
             tx = await ctx.domain.transactions.get(transaction_id)
