@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,6 +23,11 @@ _REACHABLE = pytest.StashKey[bool]()
 async def _probe(url: str) -> None:
     import nats
 
+    address = urlsplit(url)
+    # A refused port fails here at once (the NATS client would keep retrying it until the timeout).
+    _, writer = await asyncio.open_connection(address.hostname or "127.0.0.1", address.port or 4222)
+    writer.close()
+    await writer.wait_closed()
     connection = await nats.connect(url, connect_timeout=3, allow_reconnect=False, max_reconnect_attempts=0)
     try:
         await connection.flush(timeout=3)
