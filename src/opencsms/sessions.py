@@ -285,7 +285,8 @@ class SessionManager:
             return False
         if await _answers_ping(session.connection.websocket, self.takeover_ping_timeout):
             return True
-        del self.sessions[station_id]
+        if self.sessions.get(station_id) is session:  # not replaced while it was pinged
+            del self.sessions[station_id]
         self.domain.security.record(
             station_id,
             SecurityEvent.CONNECTION_TAKEOVER,
