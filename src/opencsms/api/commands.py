@@ -172,6 +172,7 @@ _SUMMARIES = {
     "clear_cache": "Clear the authorization cache (ClearCache)",
     "data_transfer": "Vendor-specific data (DataTransfer)",
     "get_transaction_status": "Ask whether transaction messages are queued on the station (2.0.1 E14)",
+    "get_log": "Have the station upload its diagnostics or security log (GetLog)",
     "call": "Any call of the station's OCPP version, payload as the spec gives it",
 }
 

@@ -43,6 +43,13 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
             ),
         ],
     ),
+    "get-log": (
+        "get_log",
+        [
+            ("--remote-location", {"dest": "remote_location", "required": True}),
+            ("--log-type", {"dest": "log_type", "default": "DiagnosticsLog"}),
+        ],
+    ),
     "remote-stop": (
         "remote_stop",
         [("--transaction", {"dest": "transaction_id", "type": int, "required": True})],

@@ -170,6 +170,30 @@ class GetInstalledCertificateIds:
 
 
 @dataclass(frozen=True, slots=True)
+class GetLog:
+    """Have the station upload a log to ``remote_location`` (2.0.1 N01 GetLog, 1.6 whitepaper § 5.2
+    GetLog). ``log_type``: DiagnosticsLog or SecurityLog; ``oldest`` and ``latest`` (ISO 8601)
+    bound its entries. The station's LogStatusNotifications follow as ``station.log_status``
+    events carrying the request id, which opencsms chooses when not given."""
+
+    remote_location: str
+    log_type: str = "DiagnosticsLog"
+    request_id: int | None = None
+    oldest: str | None = None
+    latest: str | None = None
+
+
+def get_log_payload(command: GetLog, request_id: int) -> dict[str, Any]:
+    """The GetLog request (the same in 1.6 and 2.0.1) of ``command``."""
+    log: dict[str, Any] = {"remoteLocation": command.remote_location}
+    if command.oldest is not None:
+        log["oldestTimestamp"] = command.oldest
+    if command.latest is not None:
+        log["latestTimestamp"] = command.latest
+    return {"logType": command.log_type, "requestId": request_id, "log": log}
+
+
+@dataclass(frozen=True, slots=True)
 class RenewCertificate:
     """Ask for a new CSR now: 2.0.1 TriggerMessage SignChargingStationCertificate, 1.6
     ExtendedTriggerMessage SignChargePointCertificate (A02 / 1.6 whitepaper § 3.2)."""
@@ -267,6 +291,7 @@ Command = (
     | DeleteCertificate
     | GetInstalledCertificateIds
     | RenewCertificate
+    | GetLog
     | ChangePassword
     | RaiseSecurityProfile
     | SetChargingProfile
@@ -292,6 +317,7 @@ COMMANDS: dict[str, type[Command]] = {
     "delete_certificate": DeleteCertificate,
     "get_installed_certificate_ids": GetInstalledCertificateIds,
     "renew_certificate": RenewCertificate,
+    "get_log": GetLog,
     "change_password": ChangePassword,
     "raise_security_profile": RaiseSecurityProfile,
     "get_base_report": GetBaseReport,

@@ -219,7 +219,7 @@ class StationService:
         """Pass on what a station says of a firmware update or log upload (``job``: ``firmware``,
         ``log``, 1.6 ``diagnostics``) as a ``station.<job>_status`` event; ``Idle`` means none runs.
 
-        Nothing is stored: the CSMS starts no such jobs yet, so there is no job to update."""
+        Nothing is stored: the CSMS keeps no record of such jobs, the event stream carries them."""
         self._events.publish(
             f"station.{job}_status", station_id, {"status": status, "request_id": request_id}
         )

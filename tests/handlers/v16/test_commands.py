@@ -26,6 +26,20 @@ VALIDATOR = get_validator("1.6")
             ("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
         ),
         (c.RemoteStart("T", evse_id=2), ("RemoteStartTransaction", {"idTag": "T", "connectorId": 2})),
+        (  # whitepaper § 5.2
+            c.GetLog("ftp://logs.example/", "SecurityLog", request_id=6, oldest="2026-11-24T10:00:00Z"),
+            (
+                "GetLog",
+                {
+                    "logType": "SecurityLog",
+                    "requestId": 6,
+                    "log": {
+                        "remoteLocation": "ftp://logs.example/",
+                        "oldestTimestamp": "2026-11-24T10:00:00Z",
+                    },
+                },
+            ),
+        ),
     ],
 )
 async def test_device_model_commands_become_configuration_calls(

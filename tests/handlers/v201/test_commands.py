@@ -42,6 +42,13 @@ async def call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
             ("TriggerMessage", {"requestedMessage": "MeterValues", "evse": {"id": 1}}),
         ),
         (c.TriggerMessage("Heartbeat"), ("TriggerMessage", {"requestedMessage": "Heartbeat"})),
+        (
+            c.GetLog("ftp://logs.example/", "SecurityLog", request_id=5),
+            (
+                "GetLog",
+                {"logType": "SecurityLog", "requestId": 5, "log": {"remoteLocation": "ftp://logs.example/"}},
+            ),
+        ),
         (  # F06 (TC_F_23/24): a connector of an EVSE is named as both
             c.TriggerMessage("StatusNotification", connector_id=1, evse_id=2),
             (

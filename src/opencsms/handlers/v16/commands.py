@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import time
+
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload, StationContext
 from opencsms.handlers.v16 import security_commands, smart_charging
+
+# Request ids of log uploads; seeded from the clock so they stay fresh across restarts.
+_log_request_ids = itertools.count(int(time.time()) % 1_000_000 * 100 + 70)
 
 
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
@@ -71,6 +77,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
                 raise c.InvalidCommand("OCPP 1.6 changes one configuration key per call")
             [(key, value)] = values.items()
             return "ChangeConfiguration", {"key": key, "value": value}
+        case c.GetLog(request_id=request_id):
+            chosen = request_id if request_id is not None else next(_log_request_ids)
+            return "GetLog", c.get_log_payload(command, chosen)
         case c.RawCall(action=action, payload=raw):
             return action, raw
     certificate_call = security_commands.to_call(command)

@@ -179,6 +179,8 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if tx is None or tx.station_id != ctx.station_id:
                 raise c.InvalidCommand(f"station {ctx.station_id} has no transaction {transaction_id}")
             return "GetTransactionStatus", {"transactionId": tx.transaction_ref}
+        case c.GetLog(request_id=request_id):
+            return "GetLog", c.get_log_payload(command, _request_id(request_id))
         case c.RawCall(action=action, payload=raw):
             return action, raw
         case c.UnlockConnector(connector_id=connector_id, evse_id=evse_id):

@@ -1,7 +1,7 @@
 """2.0.1 block N (Diagnostics), CSMS side: NotifyEvent and LogStatusNotification (station -> CSMS).
 
-The CSMS starts no log uploads itself yet, but a station reports events (a lock failure, G05) and
-answers a TriggerMessage for LogStatusNotification (F06) at any time: both must be taken.
+A station reports events (a lock failure, G05) at any time, and the progress of a log upload the
+operator asked for with GetLog (N01), or Idle when a TriggerMessage asks (F06).
 """
 
 from __future__ import annotations
