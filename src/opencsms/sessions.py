@@ -21,8 +21,10 @@ from opencsms.handlers.context import Handler, Payload, StationContext
 from opencsms.handlers.registration import check_call
 from opencsms.handlers.v16 import commands as v16_commands
 from opencsms.handlers.v16 import configuration as v16_configuration
+from opencsms.handlers.v16 import reservation as v16_reservation
 from opencsms.handlers.v16 import smart_charging as v16_smart_charging
 from opencsms.handlers.v201 import commands as v201_commands
+from opencsms.handlers.v201 import reservation as v201_reservation
 from opencsms.handlers.v201 import smart_charging as v201_smart_charging
 from opencsms.handlers.v201 import variables as v201_variables
 from opencsms.messages import get_validator
@@ -47,9 +49,9 @@ COMMAND_TRANSLATORS = {V16: v16_commands.to_call, V201: v201_commands.to_call, V
 # What a command's answer teaches about the station (configuration keys, device model variables,
 # the charging profiles it holds), kept whoever sent the call.
 RESULT_RECORDERS = {
-    V16: (v16_configuration.record_result, v16_smart_charging.record_outcome),
-    V201: (v201_variables.record_result, v201_smart_charging.record_outcome),
-    V21: (v201_variables.record_result, v201_smart_charging.record_outcome),
+    V16: (v16_configuration.record_result, v16_smart_charging.record_outcome, v16_reservation.record_result),
+    V201: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
+    V21: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
 }
 
 

@@ -214,11 +214,7 @@ async def test_unknown_action_gets_not_implemented(
             await raw.call("CP1", "FlyToTheMoon", {})
         assert isinstance(refused.value.error, NotImplementedCallError)
         with pytest.raises(CallErrorReceived) as unsupported:
-            await raw.call(
-                "CP1",
-                "ReserveNow",
-                {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "T", "reservationId": 1},
-            )
+            await raw.call("CP1", "GetDiagnostics", {"location": "ftp://logs.example.com/"})
         assert isinstance(unsupported.value.error, NotSupportedError)
         await st.disconnect()
 

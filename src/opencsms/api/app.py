@@ -20,6 +20,7 @@ from opencsms.api import (
     metrics,
     operations,
     queued_commands,
+    reservations,
     security,
     session,
     smart_charging,
@@ -100,5 +101,6 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(smart_charging.router)
     app.include_router(security.router)
+    app.include_router(reservations.router)
     dashboard.install(app)
     return app

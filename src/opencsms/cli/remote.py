@@ -136,6 +136,31 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
             ),
         ],
     ),
+    "reserve-now": (
+        "reserve_now",
+        [
+            ("--id-tag", {"dest": "id_token", "required": True}),
+            ("--connector", {"dest": "connector_id", "type": int}),
+            ("--evse", {"dest": "evse_id", "type": int}),
+            ("--expires-in", {"dest": "expires_in", "type": int, "help": "seconds (default 900)"}),
+        ],
+    ),
+    "cancel-reservation": (
+        "cancel_reservation",
+        [("--reservation", {"dest": "reservation_id", "type": int, "required": True})],
+    ),
+    "send-local-list": (
+        "send_local_list",
+        [
+            ("--update-type", {"dest": "update_type", "choices": ["Full", "Differential"]}),
+            (
+                "--id-tag",
+                {"dest": "id_tokens", "action": "append", "help": "repeat; default: every known token"},
+            ),
+            ("--version", {"dest": "version", "type": int}),
+        ],
+    ),
+    "get-local-list-version": ("get_local_list_version", []),
     "renew-certificate": ("renew_certificate", []),
     "install-certificate": (
         "install_certificate",

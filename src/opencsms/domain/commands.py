@@ -200,6 +200,42 @@ class RenewCertificate:
 
 
 @dataclass(frozen=True, slots=True)
+class ReserveNow:
+    """Reserve a connector (1.6; 0: the whole charge point) or an EVSE (2.0.1; none: any) for
+    ``id_token`` for ``expires_in`` seconds (1.6 ReserveNow, 2.0.1 H01). opencsms picks the
+    reservation id; the answer's ``request`` shows it."""
+
+    id_token: str
+    expires_in: int = 900
+    connector_id: int | None = None
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReservation:
+    """1.6 CancelReservation, 2.0.1 H02."""
+
+    reservation_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendLocalList:
+    """Give the station its local authorization list (1.6 SendLocalList, 2.0.1 D01), built from
+    the tokens the CSMS knows: ``Full`` replaces the list with ``id_tokens`` (none: every known
+    token); ``Differential`` updates those tokens (one the CSMS does not know is removed).
+    ``version`` defaults to the station's last version + 1."""
+
+    update_type: Literal["Full", "Differential"] = "Full"
+    id_tokens: tuple[str, ...] = ()
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetLocalListVersion:
+    """1.6 GetLocalListVersion, 2.0.1 D02."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChangePassword:
     """Send the station a new Basic auth password: 1.6 ChangeConfiguration AuthorizationKey
     (hex-encoded), 2.0.1 SetVariables SecurityCtrlr.BasicAuthPassword. A step of the password
@@ -292,6 +328,10 @@ Command = (
     | GetInstalledCertificateIds
     | RenewCertificate
     | GetLog
+    | ReserveNow
+    | CancelReservation
+    | SendLocalList
+    | GetLocalListVersion
     | ChangePassword
     | RaiseSecurityProfile
     | SetChargingProfile
@@ -318,6 +358,10 @@ COMMANDS: dict[str, type[Command]] = {
     "get_installed_certificate_ids": GetInstalledCertificateIds,
     "renew_certificate": RenewCertificate,
     "get_log": GetLog,
+    "reserve_now": ReserveNow,
+    "cancel_reservation": CancelReservation,
+    "send_local_list": SendLocalList,
+    "get_local_list_version": GetLocalListVersion,
     "change_password": ChangePassword,
     "raise_security_profile": RaiseSecurityProfile,
     "get_base_report": GetBaseReport,
@@ -338,7 +382,7 @@ PROCEDURE_STEPS = frozenset({"change_password", "raise_security_profile"})
 #: What an operator may send by name.
 OPERATOR_COMMANDS = {name: cls for name, cls in COMMANDS.items() if name not in PROCEDURE_STEPS}
 # Arguments that are tuples (JSON brings them as lists).
-_TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types", "profile_ids", "sources")
+_TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types", "profile_ids", "sources", "id_tokens")
 
 
 @dataclass(frozen=True, slots=True)

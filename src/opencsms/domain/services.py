@@ -9,6 +9,7 @@ from opencsms.domain.certificates import CertificateService
 from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.model import RegistrationPolicy
+from opencsms.domain.reservations import ReservationService
 from opencsms.domain.security import SecurityService
 from opencsms.domain.sites import SiteService
 from opencsms.domain.station_profiles import StationProfileService
@@ -64,5 +65,6 @@ class Domain:
             clock=clock,
         )
         self.device_model = DeviceModelService(store, clock=clock)
+        self.reservations = ReservationService(store, events, self.tokens, clock=clock)
         self.station_profiles = StationProfileService(store, self.transactions, clock=clock)
         self.sites = SiteService(store, clock=clock)

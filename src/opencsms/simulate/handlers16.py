@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import V16, Call, OcppError
 from opencsms.ocppj.errors import TypeConstraintViolation
-from opencsms.simulate import security16
+from opencsms.simulate import reservations16, security16
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions16 import complete_stop, start_session
 from opencsms.simulate.smart_charging_calls import HANDLERS_16
@@ -43,7 +43,13 @@ async def remote_start_transaction(station: SimulatedStation16, payload: Payload
     """1.6 section 5.11: Accepted when the named connector (or, unnamed, any) is free and the
     station is online; the session then really starts (Preparing, StartTransaction, Charging)."""
     id_tag = required(payload, "idTag", str)
-    connector_id = station.claim_free_point(optional(payload, "connectorId", int))
+    wanted = optional(payload, "connectorId", int)
+    reserved = next((r for r in station.reservations.values() if r.id_tag == id_tag), None)
+    if reserved is not None and wanted in (None, reserved.connector_id):
+        # The reserving tag may use its reserved connector (5.13); it is free for this session.
+        station.connector(reserved.connector_id).status = "Available"
+        wanted = reserved.connector_id
+    connector_id = station.claim_free_point(wanted)
     if connector_id is None:
         return {"status": "Rejected"}
 
@@ -217,5 +223,6 @@ HANDLERS: dict[str, Handler] = {
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
     **security16.HANDLERS,
+    **reservations16.HANDLERS,
     **HANDLERS_16,
 }

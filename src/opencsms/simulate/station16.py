@@ -21,6 +21,7 @@ from opencsms.ocppj import V16, Call, UsageError
 from opencsms.simulate.configuration16 import Configuration16, default_values, format_number
 from opencsms.simulate.ev import ocpp_timestamp, periodic_sample, register_sample
 from opencsms.simulate.handlers16 import answer
+from opencsms.simulate.reservations16 import Reservation16, take_reservation
 from opencsms.simulate.sessions16 import end_session, start_session
 from opencsms.simulate.state import ConnectorState, StationConfig, Transaction
 from opencsms.simulate.station_base import SimulatedStationBase
@@ -46,6 +47,9 @@ class SimulatedStation16(SimulatedStationBase):
             for n in range(1, config.connectors + 1)
         }
         self.station_status = "Available"  # connector 0: the station as a whole
+        self.reservations: dict[int, Reservation16] = {}  # by connector
+        self.local_list: dict[str, Payload] = {}  # idTag -> idTagInfo
+        self.local_list_version = 0
         self.configuration = Configuration16(
             default_values(
                 connectors=config.connectors,
@@ -178,6 +182,9 @@ class SimulatedStation16(SimulatedStationBase):
             "meterStart": round(meter_start),
             "timestamp": started_at,
         }
+        reservation_id = take_reservation(self, connector_id, id_tag)
+        if reservation_id is not None:
+            payload["reservationId"] = reservation_id
         result = await self.call("StartTransaction", payload)
         connector.transaction = Transaction(
             int(result["transactionId"]),

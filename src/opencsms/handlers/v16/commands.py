@@ -7,7 +7,7 @@ import time
 
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload, StationContext
-from opencsms.handlers.v16 import security_commands, smart_charging
+from opencsms.handlers.v16 import reservation, security_commands, smart_charging
 
 # Request ids of log uploads; seeded from the clock so they stay fresh across restarts.
 _log_request_ids = itertools.count(int(time.time()) % 1_000_000 * 100 + 70)
@@ -23,6 +23,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
     smart_charging_call = await smart_charging.to_call(ctx, command)
     if smart_charging_call is not None:
         return smart_charging_call
+    reservation_call = await reservation.to_call(ctx, command)
+    if reservation_call is not None:
+        return reservation_call
     match command:
         case c.Reset(kind=kind):
             return "Reset", {"type": kind}

@@ -139,6 +139,10 @@ async def start_transaction(ctx: StationContext, payload: Payload) -> Payload:
             reservation_id=payload.get("reservationId"),
         )
     )
+    if payload.get("reservationId") is not None:  # 5.13: the reservation ends with its transaction
+        await ctx.domain.reservations.set_status(
+            ctx.station_id, payload["reservationId"], "Used", transaction_id=result.transaction_id
+        )
     return {"transactionId": result.transaction_id, "idTagInfo": id_tag_info(result.id_token_info)}
 
 

@@ -11,6 +11,7 @@ from opencsms.handlers.v201 import (
     firmware,
     meter_values,
     provisioning,
+    reservation,
     security,
     smart_charging,
     transactions,
@@ -27,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     **diagnostics.HANDLERS,
     **firmware.HANDLERS,
     **security.HANDLERS,
+    **reservation.HANDLERS,
     **smart_charging.HANDLERS,
 }
 

@@ -10,7 +10,7 @@ from opencsms.domain.charging_profiles import profile_to_json
 from opencsms.domain.device_model import parse_key
 from opencsms.handlers.context import Payload, StationContext
 from opencsms.handlers.v16.smart_charging import remote_start_profile
-from opencsms.handlers.v201 import security_commands, smart_charging
+from opencsms.handlers.v201 import reservation, security_commands, smart_charging
 
 # Request ids for reports and remote starts; seeded from the clock so they stay fresh across restarts.
 _request_ids = itertools.count(int(time.time()) % 1_000_000 * 100)
@@ -93,6 +93,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
     smart_charging_call = await smart_charging.to_call(ctx, command)
     if smart_charging_call is not None:
         return smart_charging_call
+    reservation_call = await reservation.to_call(ctx, command)
+    if reservation_call is not None:
+        return reservation_call
     match command:
         case c.Reset(kind=kind, evse_id=evse_id):
             payload: Payload = {"type": "OnIdle" if kind == "Soft" else "Immediate"}

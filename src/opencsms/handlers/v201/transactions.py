@@ -41,6 +41,10 @@ async def transaction_event(ctx: StationContext, payload: Payload) -> Payload:
             samples=samples,
         )
     )
+    if payload.get("reservationId") is not None:  # H01.FR.21: the reservation is used up
+        await ctx.domain.reservations.set_status(
+            ctx.station_id, payload["reservationId"], "Used", transaction_id=result.transaction_id
+        )
     answer: Payload = {}
     if result.id_token_info is not None:
         answer["idTokenInfo"] = id_token_info(result.id_token_info)

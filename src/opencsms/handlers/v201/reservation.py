@@ -1,0 +1,80 @@
+"""OCPP 2.0.1 blocks H Reservation (H01 ReserveNow, H02 CancelReservation, H03/H04
+ReservationStatusUpdate) and D Local Authorization List (D01 SendLocalList, D02
+GetLocalListVersion), CSMS side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from opencsms.domain import commands as c
+from opencsms.handlers.context import Handler, Payload, StationContext, format_datetime
+from opencsms.handlers.v201.common import id_token_info
+
+
+def _id_token(value: str, token_type: str | None) -> Payload:
+    return {"idToken": value, "type": token_type or "Central"}
+
+
+async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload] | None:
+    """The 2.0.1 call for a reservation or local list command; None for any other command."""
+    match command:
+        case c.ReserveNow(id_token=id_token, expires_in=expires_in, connector_id=connector, evse_id=evse):
+            evse_id = evse if evse is not None else connector
+            reservation = await ctx.domain.reservations.create(
+                ctx.station_id, id_token, timedelta(seconds=expires_in), evse_id=evse_id
+            )
+            token = await ctx.domain.tokens.get(id_token)
+            payload: Payload = {
+                "id": reservation.id,
+                "expiryDateTime": format_datetime(reservation.expires_at),
+                "idToken": _id_token(id_token, token.token_type if token else None),
+            }
+            if evse_id:
+                payload["evseId"] = evse_id
+            if token is not None and token.parent_id_token:
+                payload["groupIdToken"] = _id_token(token.parent_id_token, None)
+            return "ReserveNow", payload
+        case c.CancelReservation(reservation_id=reservation_id):
+            return "CancelReservation", {"reservationId": reservation_id}
+        case c.SendLocalList(update_type=update_type, id_tokens=id_tokens, version=version):
+            if version is None:
+                version = (await ctx.domain.reservations.local_list_version(ctx.station_id) or 0) + 1
+            items: list[Payload] = []
+            for entry in await ctx.domain.reservations.local_list_entries(id_tokens):
+                item: Payload = {"idToken": _id_token(entry.id_token, entry.token_type)}
+                # D01.FR.17: a differential entry without idTokenInfo removes the token.
+                if entry.info is not None:
+                    item["idTokenInfo"] = id_token_info(entry.info)
+                elif update_type == "Full":
+                    continue
+                items.append(item)
+            payload = {"versionNumber": version, "updateType": update_type}
+            if items:
+                payload["localAuthorizationList"] = items
+            return "SendLocalList", payload
+        case c.GetLocalListVersion():
+            return "GetLocalListVersion", {}
+    return None
+
+
+async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
+    """Keep the reservation's answer and the list version the station took or reports."""
+    if action == "ReserveNow":
+        await ctx.domain.reservations.set_status(ctx.station_id, request["id"], response["status"])
+    elif action == "CancelReservation" and response.get("status") == "Accepted":
+        await ctx.domain.reservations.set_status(ctx.station_id, request["reservationId"], "Cancelled")
+    elif action == "SendLocalList" and response.get("status") == "Accepted":
+        await ctx.domain.reservations.set_local_list_version(ctx.station_id, request["versionNumber"])
+    elif action == "GetLocalListVersion":
+        await ctx.domain.reservations.set_local_list_version(ctx.station_id, response["versionNumber"])
+
+
+async def reservation_status_update(ctx: StationContext, payload: Payload) -> Payload:
+    """H03.FR.01 / H04: the station ended a reservation (Expired, or Removed)."""
+    await ctx.domain.reservations.set_status(
+        ctx.station_id, payload["reservationId"], payload["reservationUpdateStatus"]
+    )
+    return {}
+
+
+HANDLERS: dict[str, Handler] = {"ReservationStatusUpdate": reservation_status_update}
