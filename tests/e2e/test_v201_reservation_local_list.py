@@ -1,0 +1,155 @@
+"""OCPP 2.0.1 blocks H (reservations) and D (local authorization list) from the CSMS side: the
+operator's command, the call the CSMS sends, the station's answer and messages, what is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from opencsms.runtime import Runtime
+from tests.e2e.scripted import ChargingStation, command_answered
+
+pytestmark = pytest.mark.e2e
+
+
+async def command(
+    http: httpx.AsyncClient,
+    station: ChargingStation,
+    name: str,
+    args: dict[str, Any],
+    action: str,
+    answer: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    return await command_answered(http, station.raw, station.station_id, name, args, action, answer)
+
+
+async def status_of(http: httpx.AsyncClient, reservation_id: int) -> str:
+    return str((await http.get(f"/api/v1/reservations/{reservation_id}")).json()["status"])
+
+
+async def test_a_reservation_is_answered_used_by_a_transaction_and_ended_by_the_station(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """H01: ReserveNow with the token's type and the EVSE; H01.FR.21: a TransactionEvent naming the
+    reservation uses it up; H03/H04: ReservationStatusUpdate ends another one."""
+    await server.domain.tokens.add("RFID-H", token_type="ISO14443")
+    station = await ChargingStation.online(server, "CS-H01")
+    sent, result = await command(
+        operator_http,
+        station,
+        "reserve_now",
+        {"id_token": "RFID-H", "evse_id": 1},
+        "ReserveNow",
+        {"status": "Accepted"},
+    )
+    reservation_id = sent["id"]
+    assert sent["idToken"] == {"idToken": "RFID-H", "type": "ISO14443"} and sent["evseId"] == 1
+    assert sent["expiryDateTime"].endswith("Z") and result["status"] == "Accepted"
+    assert await status_of(operator_http, reservation_id) == "Accepted"
+    await station.event(
+        "Started", "Authorized", "tx-h01", token="RFID-H", evse=1, reservationId=reservation_id
+    )
+    reservation = (await operator_http.get(f"/api/v1/reservations/{reservation_id}")).json()
+    transaction = await server.domain.transactions.find("CS-H01", "tx-h01")
+    assert transaction is not None
+    assert reservation["status"] == "Used" and reservation["transaction_id"] == transaction.id
+
+    sent, _ = await command(
+        operator_http, station, "reserve_now", {"id_token": "RFID-H"}, "ReserveNow", {"status": "Accepted"}
+    )
+    assert "evseId" not in sent  # any EVSE
+    update = {"reservationId": sent["id"], "reservationUpdateStatus": "Expired"}
+    assert await station.call("ReservationStatusUpdate", update) == {}
+    assert await status_of(operator_http, sent["id"]) == "Expired"
+    # Another station cannot end this station's reservation.
+    other = await ChargingStation.online(server, "CS-H01-OTHER")
+    sent, _ = await command(
+        operator_http,
+        station,
+        "reserve_now",
+        {"id_token": "RFID-H", "evse_id": 2},
+        "ReserveNow",
+        {"status": "Accepted"},
+    )
+    await other.call(
+        "ReservationStatusUpdate", {"reservationId": sent["id"], "reservationUpdateStatus": "Removed"}
+    )
+    assert await status_of(operator_http, sent["id"]) == "Accepted"
+    await other.close()
+    await station.close()
+
+
+async def test_a_refused_or_cancelled_reservation_keeps_its_status(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    station = await ChargingStation.online(server, "CS-H02")
+    sent, result = await command(
+        operator_http,
+        station,
+        "reserve_now",
+        {"id_token": "ANY", "evse_id": 1},
+        "ReserveNow",
+        {"status": "Occupied"},
+    )
+    assert result["status"] == "Occupied" and await status_of(operator_http, sent["id"]) == "Occupied"
+    sent, _ = await command(
+        operator_http,
+        station,
+        "reserve_now",
+        {"id_token": "ANY", "evse_id": 2},
+        "ReserveNow",
+        {"status": "Accepted"},
+    )
+    cancel, result = await command(
+        operator_http,
+        station,
+        "cancel_reservation",
+        {"reservation_id": sent["id"]},
+        "CancelReservation",
+        {"status": "Accepted"},
+    )
+    assert cancel == {"reservationId": sent["id"]} and result["status"] == "Accepted"
+    assert await status_of(operator_http, sent["id"]) == "Cancelled"
+    await station.close()
+
+
+async def test_local_list_full_differential_and_version(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """D01: a Full list of the known tokens with their types and info, then a Differential update
+    (an unknown token is removed: no idTokenInfo); D02: the version the station reports is kept."""
+    await server.domain.tokens.add("LOCAL-1", token_type="ISO14443")
+    await server.domain.tokens.add("LOCAL-2", token_type="eMAID")
+    station = await ChargingStation.online(server, "CS-D01")
+    sent, result = await command(
+        operator_http, station, "send_local_list", {}, "SendLocalList", {"status": "Accepted"}
+    )
+    assert sent["versionNumber"] == 1 and sent["updateType"] == "Full" and result["status"] == "Accepted"
+    assert sent["localAuthorizationList"] == [
+        {"idToken": {"idToken": "LOCAL-1", "type": "ISO14443"}, "idTokenInfo": {"status": "Accepted"}},
+        {"idToken": {"idToken": "LOCAL-2", "type": "eMAID"}, "idTokenInfo": {"status": "Accepted"}},
+    ]
+    assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 1
+    await server.domain.tokens.block("LOCAL-2")
+    sent, _ = await command(
+        operator_http,
+        station,
+        "send_local_list",
+        {"update_type": "Differential", "id_tokens": ["LOCAL-2", "UNKNOWN"]},
+        "SendLocalList",
+        {"status": "VersionMismatch"},
+    )
+    assert sent["versionNumber"] == 2 and sent["localAuthorizationList"] == [
+        {"idToken": {"idToken": "LOCAL-2", "type": "eMAID"}, "idTokenInfo": {"status": "Blocked"}},
+        {"idToken": {"idToken": "UNKNOWN", "type": "Central"}},
+    ]
+    # Not accepted: the version the station holds is still 1.
+    assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 1
+    sent, result = await command(
+        operator_http, station, "get_local_list_version", {}, "GetLocalListVersion", {"versionNumber": 5}
+    )
+    assert sent == {} and result["response"] == {"versionNumber": 5}
+    assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 5
+    await station.close()
