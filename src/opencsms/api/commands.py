@@ -173,6 +173,7 @@ _SUMMARIES = {
     "data_transfer": "Vendor-specific data (DataTransfer)",
     "get_transaction_status": "Ask whether transaction messages are queued on the station (2.0.1 E14)",
     "get_log": "Have the station upload its diagnostics or security log (GetLog)",
+    "customer_information": "Have a 2.0.1 station report and/or clear what it holds about a customer",
     "call": "Any call of the station's OCPP version, payload as the spec gives it",
 }
 

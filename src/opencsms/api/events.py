@@ -2,7 +2,7 @@
 
 Each event is ``event: <kind>`` with ``data: {"kind", "station_id", "data", "at"}``; kinds include
 ``station.connected``, ``station.disconnected``, ``station.booted``, ``station.firmware_status``,
-``station.log_status``, ``connector.status``,
+``station.log_status``, ``station.customer_information``, ``connector.status``,
 ``transaction.started``, ``transaction.updated`` (live ``power_w`` and ``energy_wh``),
 ``transaction.ended`` and, from the security features, ``security.*``. Live only: a client that
 reconnects gets events from then on. Browsers authenticate with the session cookie.

@@ -194,6 +194,21 @@ def get_log_payload(command: GetLog, request_id: int) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerInformation:
+    """2.0.1 N09/N10 CustomerInformation: have the station report (``report``) and/or clear
+    (``clear``) what it holds about one customer, named by ``id_token``, ``customer_identifier``
+    or ``certificate_hash_data`` (at least one). The reported data follows in NotifyCustomerInformation
+    parts, passed on as ``station.customer_information`` events with the request id."""
+
+    report: bool = True
+    clear: bool = False
+    id_token: str | None = None
+    customer_identifier: str | None = None
+    certificate_hash_data: dict[str, str] | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RenewCertificate:
     """Ask for a new CSR now: 2.0.1 TriggerMessage SignChargingStationCertificate, 1.6
     ExtendedTriggerMessage SignChargePointCertificate (A02 / 1.6 whitepaper § 3.2)."""
@@ -327,6 +342,7 @@ Command = (
     | DeleteCertificate
     | GetInstalledCertificateIds
     | RenewCertificate
+    | CustomerInformation
     | GetLog
     | ReserveNow
     | CancelReservation
@@ -362,6 +378,7 @@ COMMANDS: dict[str, type[Command]] = {
     "cancel_reservation": CancelReservation,
     "send_local_list": SendLocalList,
     "get_local_list_version": GetLocalListVersion,
+    "customer_information": CustomerInformation,
     "change_password": ChangePassword,
     "raise_security_profile": RaiseSecurityProfile,
     "get_base_report": GetBaseReport,

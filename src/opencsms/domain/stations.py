@@ -224,6 +224,18 @@ class StationService:
             f"station.{job}_status", station_id, {"status": status, "request_id": request_id}
         )
 
+    def customer_information(
+        self, station_id: str, request_id: int, seq_no: int, tbc: bool, data: str
+    ) -> None:
+        """Pass on one part of what a station reports about a customer (2.0.1 N09) as a
+        ``station.customer_information`` event. Not stored: it is personal data the operator asked
+        to see, and the station remains where it lives (or is cleared)."""
+        self._events.publish(
+            "station.customer_information",
+            station_id,
+            {"request_id": request_id, "seq_no": seq_no, "tbc": tbc, "data": data},
+        )
+
     async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None:
         """Record that the station connected with ``ocpp_version``.
 

@@ -244,3 +244,19 @@ async def test_a_remote_start_may_carry_a_tx_profile(ctx: StationContext) -> Non
                 "TAG-1", charging_profile={**profile, "chargingProfilePurpose": "TxDefaultProfile"}
             ),
         )
+
+
+async def test_customer_information_names_the_customer(ctx: StationContext) -> None:
+    """N09/N10: a request id, the flags, and the customer by token (with its type) or identifier."""
+    await ctx.domain.tokens.add("RFID-C", token_type="ISO15693")
+    action, payload = await call(ctx, c.CustomerInformation(clear=True, id_token="RFID-C", request_id=3))
+    assert (action, payload) == (
+        "CustomerInformation",
+        {"requestId": 3, "report": True, "clear": True, "idToken": {"idToken": "RFID-C", "type": "ISO15693"}},
+    )
+    _, payload = await call(ctx, c.CustomerInformation(customer_identifier="cust-1"))
+    assert payload["customerIdentifier"] == "cust-1" and "idToken" not in payload
+    with pytest.raises(c.InvalidCommand, match="name the customer"):
+        await call(ctx, c.CustomerInformation())
+    with pytest.raises(c.InvalidCommand, match="report, a clear or both"):
+        await call(ctx, c.CustomerInformation(report=False, customer_identifier="cust-1"))

@@ -10,7 +10,11 @@ import pytest
 from opencsms.domain import Domain
 from opencsms.domain.events import DomainEvent
 from opencsms.handlers.context import StationContext
-from opencsms.handlers.v201.diagnostics import log_status_notification, notify_event
+from opencsms.handlers.v201.diagnostics import (
+    log_status_notification,
+    notify_customer_information,
+    notify_event,
+)
 from opencsms.ocppj.errors import SecurityError
 from opencsms.store import Store
 from tests.handlers.conftest import NOW
@@ -72,4 +76,27 @@ async def test_a_log_status_is_passed_on_as_an_event(tmp_path: Path) -> None:
     assert [(e.kind, e.station_id, e.data) for e in events] == [
         ("station.log_status", "CS1", {"status": "Uploaded", "request_id": 7}),
         ("station.log_status", "CS1", {"status": "Idle", "request_id": None}),
+    ]
+
+
+async def test_customer_information_parts_are_passed_on(tmp_path: Path) -> None:
+    events: list[DomainEvent] = []
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'customer.db'}")
+    try:
+        domain = Domain(store, clock=lambda: NOW, on_event=events.append)
+        ctx = StationContext("CS1", "2.0.1", domain, clock=lambda: NOW, registration="Accepted")
+        for seq_no, data in enumerate(("part one", "part two")):
+            payload = {
+                "data": data,
+                "tbc": seq_no == 0,
+                "seqNo": seq_no,
+                "generatedAt": "2026-11-24T10:00:00Z",
+                "requestId": 9,
+            }
+            assert await notify_customer_information(ctx, payload) == {}
+    finally:
+        await store.close()
+    assert [(e.kind, e.data) for e in events] == [
+        ("station.customer_information", {"request_id": 9, "seq_no": 0, "tbc": True, "data": "part one"}),
+        ("station.customer_information", {"request_id": 9, "seq_no": 1, "tbc": False, "data": "part two"}),
     ]

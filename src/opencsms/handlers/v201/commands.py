@@ -83,6 +83,38 @@ def _evse(evse_id: int | None, connector_id: int | None) -> Payload | None:
     return evse
 
 
+async def _id_token(ctx: StationContext, id_token: str) -> Payload:
+    """The token as the station knows it: with its own type when the CSMS has it, else Central."""
+    known = await ctx.domain.tokens.get(id_token)
+    return {
+        "idToken": id_token,
+        "type": known.token_type if known is not None and known.token_type else "Central",
+    }
+
+
+async def _customer_information(ctx: StationContext, command: c.CustomerInformation) -> Payload:
+    if (
+        command.id_token is None
+        and command.customer_identifier is None
+        and command.certificate_hash_data is None
+    ):
+        raise c.InvalidCommand("name the customer: id_token, customer_identifier or certificate_hash_data")
+    if not command.report and not command.clear:
+        raise c.InvalidCommand("ask for a report, a clear or both")
+    payload: Payload = {
+        "requestId": _request_id(command.request_id),
+        "report": command.report,
+        "clear": command.clear,
+    }
+    if command.id_token is not None:
+        payload["idToken"] = await _id_token(ctx, command.id_token)
+    if command.customer_identifier is not None:
+        payload["customerIdentifier"] = command.customer_identifier
+    if command.certificate_hash_data is not None:
+        payload["customerCertificate"] = dict(command.certificate_hash_data)
+    return payload
+
+
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
     """The 2.0.1 action and payload for ``command``.
 
@@ -147,14 +179,8 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         case c.RemoteStart(
             id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
         ):
-            # F01/F02: the token as the station knows it, so with its own type when the CSMS has
-            # it; "Central" for a token only the CSMS knows.
-            known = await ctx.domain.tokens.get(id_token)
-            token_type = known.token_type if known is not None and known.token_type else "Central"
-            payload = {
-                "idToken": {"idToken": id_token, "type": token_type},
-                "remoteStartId": next(_request_ids),
-            }
+            # F01/F02: the token with its own type (TC_F_01 checks it).
+            payload = {"idToken": await _id_token(ctx, id_token), "remoteStartId": next(_request_ids)}
             target = evse_id if evse_id is not None else connector_id
             if target is not None:
                 payload["evseId"] = target
@@ -184,6 +210,8 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             return "GetTransactionStatus", {"transactionId": tx.transaction_ref}
         case c.GetLog(request_id=request_id):
             return "GetLog", c.get_log_payload(command, _request_id(request_id))
+        case c.CustomerInformation():
+            return "CustomerInformation", await _customer_information(ctx, command)
         case c.RawCall(action=action, payload=raw):
             return action, raw
         case c.UnlockConnector(connector_id=connector_id, evse_id=evse_id):

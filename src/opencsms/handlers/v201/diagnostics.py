@@ -1,7 +1,9 @@
-"""2.0.1 block N (Diagnostics), CSMS side: NotifyEvent and LogStatusNotification (station -> CSMS).
+"""2.0.1 block N (Diagnostics), CSMS side: NotifyEvent, LogStatusNotification and
+NotifyCustomerInformation (station -> CSMS).
 
-A station reports events (a lock failure, G05) at any time, and the progress of a log upload the
-operator asked for with GetLog (N01), or Idle when a TriggerMessage asks (F06).
+A station reports events (a lock failure, G05) at any time, the progress of a log upload the
+operator asked for with GetLog (N01), or Idle when a TriggerMessage asks (F06), and the customer
+data a CustomerInformation asked it to report (N09).
 """
 
 from __future__ import annotations
@@ -51,7 +53,22 @@ async def log_status_notification(ctx: StationContext, payload: Payload) -> Payl
     return {}
 
 
+async def notify_customer_information(ctx: StationContext, payload: Payload) -> Payload:
+    """N09.FR.03 (NotifyCustomerInformation): each part of the report asked for is answered and
+    passed on to the event stream, in order (seqNo, tbc)."""
+    refuse_unless_accepted(ctx, "NotifyCustomerInformation")
+    ctx.domain.stations.customer_information(
+        ctx.station_id,
+        payload["requestId"],
+        payload["seqNo"],
+        bool(payload.get("tbc", False)),
+        payload["data"],
+    )
+    return {}
+
+
 HANDLERS: dict[str, Handler] = {
     "NotifyEvent": notify_event,
     "LogStatusNotification": log_status_notification,
+    "NotifyCustomerInformation": notify_customer_information,
 }
