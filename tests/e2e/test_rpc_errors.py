@@ -157,9 +157,7 @@ async def test_slow_station_does_not_stall_another(server: Runtime) -> None:
 async def test_a_known_action_without_support_gets_not_supported(server: Runtime) -> None:
     """An OCPP action the station may send but this CSMS does not handle is NotSupported (known,
     not supported), not NotImplemented (which says the action is unknown)."""
-    st = await RawStation.open(server.ocpp_url, "CS-RSV", ("ocpp2.0.1",))
-    frame = await st.call(
-        "ReservationStatusUpdate", {"reservationId": 1, "reservationUpdateStatus": "Expired"}
-    )
+    st = await RawStation.open(server.ocpp_url, "CS-DISPLAY", ("ocpp2.0.1",))
+    frame = await st.call("NotifyDisplayMessages", {"requestId": 1})
     assert frame[0] == 4 and frame[2] == "NotSupported"
     await st.close()
