@@ -3,13 +3,18 @@ operator's command, the call the CSMS sends, the station's answer and messages, 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from opencsms.runtime import Runtime
-from tests.e2e.scripted import ChargingStation, command_answered
+from opencsms.simulate import StationConfig
+from opencsms.simulate.station201 import SimulatedStation201
+from tests.e2e.scripted import ChargingStation, command_answered, evse_status
+from tests.simulate.csms import VALIDATORS
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +158,52 @@ async def test_local_list_full_differential_and_version(
     assert sent == {} and result["response"] == {"versionNumber": 5}
     assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 5
     await station.close()
+
+
+async def test_the_simulated_station_honours_reservations_and_keeps_its_local_list(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """The 2.0.1 simulator: a reserved EVSE shows Reserved, the reserving token's remote start uses
+    it (reservationId in Started), an expired reservation is reported, a local list is kept."""
+    await server.domain.tokens.add("SIM-RES", token_type="ISO14443")
+    station = SimulatedStation201(
+        StationConfig("CS-SIM-H", server.ocpp_url, meter_interval=0.2), validator=VALIDATORS["2.0.1"]
+    )
+    await station.connect()
+    assert await station.boot() == "Accepted"
+    await station.resume()
+    try:
+
+        async def post(name: str, **args: Any) -> dict[str, Any]:
+            response = await operator_http.post(f"/api/v1/stations/CS-SIM-H/commands/{name}", json=args)
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+
+        reserved = await post("reserve_now", id_token="SIM-RES", evse_id=1)
+        assert reserved["status"] == "Accepted"
+        await until(lambda: evse_status(server, "CS-SIM-H", 1), "Reserved")
+        assert (await post("remote_start", id_token="SIM-RES", evse_id=1))["status"] == "Accepted"
+        reservation_id = reserved["request"]["id"]
+        await until(lambda: status_of(operator_http, reservation_id), "Used")
+
+        short = await post("reserve_now", id_token="SIM-RES", evse_id=2, expires_in=1)
+        assert short["status"] == "Accepted"
+        await until(lambda: status_of(operator_http, short["request"]["id"]), "Expired")
+        await until(lambda: evse_status(server, "CS-SIM-H", 2), "Available")
+
+        assert (await post("send_local_list"))["status"] == "Accepted"
+        assert station.local_list["SIM-RES"] == {"status": "Accepted"} and station.local_list_version == 1
+        assert (await post("get_local_list_version"))["response"] == {"versionNumber": 1}
+    finally:
+        await station.disconnect()
+
+
+async def until(read: Callable[[], Awaitable[Any]], expected: Any, seconds: float = 10.0) -> None:
+    value = None
+    for _ in range(int(seconds / 0.05)):
+        value = await read()
+        if value == expected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still {value!r}, not {expected!r}")

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import Call
-from opencsms.simulate import reports201, security201
+from opencsms.simulate import reports201, reservations201, security201
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions201 import complete_stop, start_session
 from opencsms.simulate.smart_charging_calls import HANDLERS_201
@@ -49,7 +49,10 @@ async def request_start_transaction(station: SimulatedStation201, payload: Paylo
     token = required(id_token, "idToken", str)
     token_type = required(id_token, "type", str)
     remote_start_id = required(payload, "remoteStartId", int)
-    evse_id = station.claim_free_point(optional(payload, "evseId", int))
+    wanted = optional(payload, "evseId", int)
+    # The reserving token may use its reserved EVSE (H01.FR.23).
+    reserved = reservations201.free_for(station, wanted, token)
+    evse_id = station.claim_free_point(reserved if reserved is not None else wanted)
     if evse_id is None:
         return {"status": "Rejected"}
 
@@ -243,5 +246,6 @@ HANDLERS: dict[str, Handler] = {
     "TriggerMessage": trigger_message,
     "UnlockConnector": unlock_connector,
     **security201.HANDLERS,
+    **reservations201.HANDLERS,
     **HANDLERS_201,
 }

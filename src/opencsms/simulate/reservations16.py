@@ -32,7 +32,7 @@ class Reservation16:
     expiry: asyncio.Task[None] | None = None
 
 
-def _seconds_until(text: str) -> float:
+def seconds_until(text: str) -> float:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -68,7 +68,7 @@ async def reserve_now(station: SimulatedStation16, payload: Payload) -> Payload:
     station.reservations[connector_id] = reservation
     connector.status = "Reserved"
     station.spawn(station.send_status(connector_id, "Reserved"), "reserved")
-    reservation.expiry = station.spawn(_expire(station, reservation, _seconds_until(expiry_date)), "expiry")
+    reservation.expiry = station.spawn(_expire(station, reservation, seconds_until(expiry_date)), "expiry")
     return {"status": "Accepted"}
 
 

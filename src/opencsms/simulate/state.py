@@ -103,6 +103,7 @@ class Transaction201:
     session: ChargingSession
     connector_id: int = 1
     remote_start_id: int | None = None
+    reservation_id: int | None = None  # the reservation the transaction uses (H01.FR.20)
     id_token_status: str = "Accepted"  # idTokenInfo.status of the Started answer (Accepted while offline)
     charging_state: str = "Charging"
     seq_no: int = 0

@@ -23,6 +23,7 @@ from opencsms.simulate.configuration16 import format_number
 from opencsms.simulate.device_model201 import Component, VariableSpec, standard_device_model
 from opencsms.simulate.ev import meter_value_201, ocpp_timestamp, periodic_readings, register_reading
 from opencsms.simulate.handlers201 import answer
+from opencsms.simulate.reservations201 import Reservation201, take_reservation
 from opencsms.simulate.state import EvseState, StationConfig, Transaction201
 from opencsms.simulate.station_base import SimulatedStationBase
 from opencsms.simulate.transaction_events201 import STOP_TRIGGERS, TransactionEventOutbox, transaction_event
@@ -65,6 +66,9 @@ class SimulatedStation201(SimulatedStationBase):
         self.outbox = TransactionEventOutbox(self)
         self.boot_reason = "PowerUp"  # of the next BootNotification
         self.reset_scheduled = False  # an OnIdle Reset waits for the last transaction to end
+        self.reservations: dict[int, Reservation201] = {}  # by EVSE
+        self.local_list: dict[str, Payload] = {}  # idToken -> idTokenInfo
+        self.local_list_version = 0
         #: B09 SetNetworkProfile slots: (security profile, CSMS url)
         self.network_profiles: dict[int, tuple[int, str]] = {}
         self._reported: dict[tuple[int, int], str] = {}  # connector statuses the CSMS was told
@@ -313,6 +317,7 @@ class SimulatedStation201(SimulatedStationBase):
             self.new_charging_session(evse, planned_seconds),
             connector_id=connector_id,
             remote_start_id=remote_start_id,
+            reservation_id=take_reservation(self, evse_id, id_token),
         )
         evse.transaction = transaction
         self.stats.sessions_started += 1

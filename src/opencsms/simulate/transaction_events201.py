@@ -73,6 +73,8 @@ def transaction_event(
     if event_type == "Started":
         if transaction.remote_start_id is not None:
             info["remoteStartId"] = transaction.remote_start_id
+        if transaction.reservation_id is not None:
+            payload["reservationId"] = transaction.reservation_id
         if transaction.id_token is not None:
             payload["idToken"] = dict(transaction.id_token)
     if evse_id is not None:
