@@ -132,14 +132,14 @@ STOP_CASES: dict[str, tuple[list[Step], str]] = {
     "e15": ([("Ended", "StopAuthorized", "EVConnected", "Local")], "Local"),
     # TC_E_17: deauthorized by the EV side's disconnection while suspended
     "e17": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
-    # TC_E_19: the parking bay is left after the cable
+    # TC_E_19: the parking bay is left after the cable (EVDisconnected, then EVDeparted)
     "e19": (
         [
             STOP_AUTHORIZED,
             ("Updated", "EVCommunicationLost", "Idle", None),
-            ("Ended", "EVDeparted", "Idle", "EVDisconnected"),
+            ("Ended", "EVDeparted", "Idle", "Local"),
         ],
-        "EVDisconnected",
+        "Local",
     ),
     # TC_E_20: an IEC 61851-1 EV unplugged on its side while suspended
     "e20": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
