@@ -53,7 +53,7 @@ async def test_tc_b_22_csms_reset_station_with_ongoing_transaction_immediate(
         operator_http, station, "reset", {"kind": "Hard"}, "Reset", {"status": "Accepted"}
     )
     assert sent == {"type": "Immediate"} and result["status"] == "Accepted"
-    await station.event("Ended", "ResetCommand", "tx-b22", state="Idle", stopped="ImmediateReset")
+    await station.event("Ended", "ResetCommand", "tx-b22", state="EVConnected", stopped="ImmediateReset")
     await station.close()
     before = await server.domain.stations.get("CS-B22")
     assert before is not None and before.last_boot is not None
@@ -69,10 +69,29 @@ async def test_tc_b_22_csms_reset_station_with_ongoing_transaction_immediate(
     await station.close()
 
 
+async def test_tc_b_25_csms_reset_evse_without_ongoing_transaction(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_B_25_CSMS: Reset OnIdle of one idle EVSE names it; Accepted; the EVSE reboots
+    (Unavailable, then Available) while the station stays connected."""
+    station = await ChargingStation.online(server, "CS-B25")
+    sent, result = await command(
+        operator_http, station, "reset", {"kind": "Soft", "evse_id": 1}, "Reset", {"status": "Accepted"}
+    )
+    assert sent == {"type": "OnIdle", "evseId": 1} and result["status"] == "Accepted"
+    await station.status(1, 1, "Unavailable")
+    assert await evse_status(server, "CS-B25", 1) == "Unavailable"
+    await station.status(1, 1, "Available")
+    assert await evse_status(server, "CS-B25", 1) == "Available"
+    assert await evse_status(server, "CS-B25", 2) == "Available"
+    await station.close()
+
+
 async def test_tc_b_26_csms_reset_evse_with_ongoing_transaction_on_idle(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
-    """TC_B_26_CSMS: Reset OnIdle of the EVSE that charges: Scheduled; the transaction goes on."""
+    """TC_B_26_CSMS: Reset OnIdle of the EVSE that charges: Scheduled; the transaction goes on
+    until the driver stops it (StopAuthorized, then EVDisconnected)."""
     station = await ChargingStation.online(server, "CS-B26")
     tx_id = await running(server, station, "tx-b26", evse=2)
     sent, result = await command(
@@ -81,6 +100,12 @@ async def test_tc_b_26_csms_reset_evse_with_ongoing_transaction_on_idle(
     assert sent == {"type": "OnIdle", "evseId": 2} and result["status"] == "Scheduled"
     tx = await server.domain.transactions.get(tx_id)
     assert tx is not None and tx.status == "active"
+    # The driver stops and unplugs; the EVSE then resets.
+    answer = await station.event("Updated", "StopAuthorized", "tx-b26", token="RFID-RUN", state="EVConnected")
+    assert answer == ACCEPTED
+    await station.event("Ended", "EVCommunicationLost", "tx-b26", state="Idle", stopped="EVDisconnected")
+    tx = await server.domain.transactions.get(tx_id)
+    assert tx is not None and (tx.status, tx.stop_reason) == ("ended", "EVDisconnected")
     await station.close()
 
 
@@ -95,7 +120,7 @@ async def test_tc_b_27_csms_reset_evse_with_ongoing_transaction_immediate(
         operator_http, station, "reset", {"kind": "Hard", "evse_id": 1}, "Reset", {"status": "Accepted"}
     )
     assert sent == {"type": "Immediate", "evseId": 1} and result["status"] == "Accepted"
-    await station.event("Ended", "ResetCommand", "tx-b27", state="Idle", stopped="ImmediateReset")
+    await station.event("Ended", "ResetCommand", "tx-b27", state="EVConnected", stopped="ImmediateReset")
     await station.status(1, 1, "Unavailable")
     assert await evse_status(server, "CS-B27", 1) == "Unavailable"
     await station.status(1, 1, "Available")

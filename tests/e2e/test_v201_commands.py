@@ -159,11 +159,11 @@ async def test_tc_e_30_34_csms_get_transaction_status(
     assert missing.status_code == 422
 
 
-async def test_tc_b_20_25_csms_reset_on_idle_station_and_evse(
+async def test_tc_b_20_csms_reset_on_idle_station(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_B_20_CSMS: Reset OnIdle of an idle station is Accepted and it boots again (RemoteReset);
-    TC_B_25_CSMS: a Reset of one EVSE names the EVSE (this station refuses EVSE resets)."""
+    a Reset of one EVSE names the EVSE (this station refuses EVSE resets)."""
     result = await send(http, "reset", kind="Hard", evse_id=1)
     assert result["request"] == {"type": "Immediate", "evseId": 1} and result["status"] == "Rejected"
     first = await server.domain.stations.get(STATION)
