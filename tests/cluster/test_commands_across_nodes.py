@@ -201,3 +201,29 @@ async def test_a_site_set_up_on_node_a_is_managed_by_node_b_which_holds_its_stat
     await poll(b_sent_the_limit)
     assert manager_a.stats.profiles_sent == 0 and manager_a.stats.send_failures == 0
     assert STATION in manager_a.layout.assignments  # it follows the site all the same
+
+
+async def test_one_station_connecting_to_both_nodes_at_once_ends_up_on_one(nodes: Nodes) -> None:
+    async def connect_and_boot(node: Runtime) -> RawStation | None:
+        station = await RawStation.open(node.ocpp_url, STATION, ("ocpp1.6",))
+        try:
+            await station.call("BootNotification", BOOT16, timeout=30)
+        except ConnectionClosed:
+            return None
+        return station
+
+    for _ in range(3):  # the race is the point: run it a few times
+        opened = await asyncio.gather(connect_and_boot(nodes.a), connect_and_boot(nodes.b))
+        try:
+            held = [STATION in node.sessions.sessions for node in (nodes.a, nodes.b)]
+            assert held.count(True) == 1, held
+            assert [station is not None for station in opened] == held
+        finally:
+            for station in opened:
+                if station is not None:
+                    await station.close()
+
+        async def gone() -> bool:
+            return all(STATION not in node.sessions.sessions for node in (nodes.a, nodes.b))
+
+        await poll(gone)

@@ -104,6 +104,9 @@ class NatsStationRouter:
         #: How long the holder may take to ping its connection when another node claims the station.
         self.claim_timeout = claim_timeout
         self._subscriptions: dict[str, Subscription] = {}
+        #: Stations this node is taking now, and those of them another node won meanwhile.
+        self._claiming: set[str] = set()
+        self._lost: set[str] = set()
         self._work: set[asyncio.Task[None]] = set()
         #: Commands sent to other nodes, and served for them.
         self.sent = 0
@@ -118,30 +121,44 @@ class NatsStationRouter:
         connection elsewhere: a dead node must not keep its stations from reconnecting.
         """
         subject = station_subject(self.prefix, station_id)
-        live = False
+        self._claiming.add(station_id)
+        try:
+            if await self._held_elsewhere(station_id, subject):
+                return False
+            try:
+                await self._subscribe(station_id, subject)
+            except (TimeoutError, NatsError) as exc:
+                # The station is served here all the same; the client sends the subscription again
+                # when it reconnects, unless the connection is closed for good.
+                log.warning("%s: other nodes cannot reach it (%s)", station_id, exc)
+                return True
+            # Two connections of the station reaching two nodes at the same moment both find no
+            # holder: asking again once subscribed lets the two nodes see each other and settle it.
+            held = self.connection.is_connected and await self._held_elsewhere(station_id, subject)
+            if held or station_id in self._lost:
+                await self.release(station_id)
+                return False
+            return True
+        finally:
+            self._claiming.discard(station_id)
+            self._lost.discard(station_id)
+
+    async def _held_elsewhere(self, station_id: str, subject: str) -> bool:
         if not self.connection.is_connected:
             log.warning("%s: NATS is unreachable; not asking other nodes whether they hold it", station_id)
-        else:
-            try:
-                reply = await self.connection.request(
-                    subject,
-                    orjson.dumps({"op": "claim", "node": self.node_id}),
-                    timeout=self.claim_timeout + REPLY_MARGIN,
-                )
-                live = bool(orjson.loads(reply.data).get("live"))
-            except NoRespondersError:
-                pass
-            except (TimeoutError, NatsError, ValueError) as exc:
-                log.warning("%s: could not ask other nodes whether they hold it (%s)", station_id, exc)
-        if live:
             return False
         try:
-            await self._subscribe(station_id, subject)
-        except (TimeoutError, NatsError) as exc:
-            # The station is served here all the same; the client sends the subscription again
-            # when it reconnects, unless the connection is closed for good.
-            log.warning("%s: other nodes cannot reach it (%s)", station_id, exc)
-        return True
+            reply = await self.connection.request(
+                subject,
+                orjson.dumps({"op": "claim", "node": self.node_id}),
+                timeout=self.claim_timeout + REPLY_MARGIN,
+            )
+            return bool(orjson.loads(reply.data).get("live"))
+        except NoRespondersError:
+            return False
+        except (TimeoutError, NatsError, ValueError) as exc:
+            log.warning("%s: could not ask other nodes whether they hold it (%s)", station_id, exc)
+            return False
 
     async def _subscribe(self, station_id: str, subject: str) -> None:
         previous = self._subscriptions.pop(station_id, None)
@@ -170,9 +187,15 @@ class NatsStationRouter:
         try:
             request = orjson.loads(message.data)
             if request.get("op") == "claim":
-                live = await self.local.keep_or_yield(station_id)
-                if not live:
-                    await self.release(station_id)
+                if station_id in self._claiming:
+                    # Both nodes are taking the station at this moment: the lower node id keeps it.
+                    live = self.node_id < str(request.get("node", ""))
+                    if not live:
+                        self._lost.add(station_id)
+                else:
+                    live = await self.local.keep_or_yield(station_id)
+                    if not live:
+                        await self.release(station_id)
                 await message.respond(orjson.dumps({"live": live}))
                 return
             command = c.command_from_dict(request.get("command") or {})
