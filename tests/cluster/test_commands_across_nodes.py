@@ -227,3 +227,32 @@ async def test_one_station_connecting_to_both_nodes_at_once_ends_up_on_one(nodes
             return all(STATION not in node.sessions.sessions for node in (nodes.a, nodes.b))
 
         await poll(gone)
+
+
+async def test_a_command_queued_through_node_a_is_delivered_when_the_station_boots_on_node_b(
+    nodes: Nodes,
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=60
+    ) as client:
+        queued = await client.post(
+            f"/api/v1/stations/{STATION}/commands/trigger_message",
+            params={"queue": "true"},
+            json={"message": "Heartbeat"},
+        )
+        assert queued.status_code == 202, queued.text
+        tried = router(nodes.a).sent  # the attempt that found the station offline
+        station = await start_station(nodes.b)
+        try:
+
+            async def delivered() -> bool:
+                response = await client.get(f"/api/v1/queued-commands/{queued.json()['id']}")
+                return bool(response.json()["status"] == "delivered")
+
+            await poll(delivered)
+            result = (await client.get(f"/api/v1/queued-commands/{queued.json()['id']}")).json()["result"]
+            assert result["action"] == "TriggerMessage" and result["status"] == "Accepted"
+            await asyncio.sleep(1.5)  # node A's queue would have acted on B's events by now
+            assert router(nodes.a).sent == tried  # node B delivered it, once
+        finally:
+            await station.disconnect()
