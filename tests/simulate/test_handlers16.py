@@ -214,7 +214,11 @@ async def test_unknown_action_gets_not_implemented(
             await raw.call("CP1", "FlyToTheMoon", {})
         assert isinstance(refused.value.error, NotImplementedCallError)
         with pytest.raises(CallErrorReceived) as unsupported:
-            await raw.call("CP1", "GetDiagnostics", {"location": "ftp://logs.example.com/"})
+            await raw.call(
+                "CP1",
+                "GetLog",
+                {"logType": "DiagnosticsLog", "requestId": 1, "log": {"remoteLocation": "ftp://x/"}},
+            )
         assert isinstance(unsupported.value.error, NotSupportedError)
         await st.disconnect()
 

@@ -136,6 +136,30 @@ COMMAND_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
             ),
         ],
     ),
+    "update-firmware": (
+        "update_firmware",
+        [
+            ("--location", {"dest": "location", "required": True, "help": "URL of the firmware image"}),
+            ("--retrieve-at", {"dest": "retrieve_at", "help": "ISO 8601 (default: now)"}),
+            ("--install-at", {"dest": "install_at", "help": "ISO 8601"}),
+            ("--retries", {"dest": "retries", "type": int}),
+            ("--retry-interval", {"dest": "retry_interval", "type": int}),
+            (
+                "--signing-certificate",
+                {"dest": "signing_certificate", "type": _read_text, "help": "PEM file"},
+            ),
+            ("--signature", {"dest": "signature", "help": "base64 signature of the image"}),
+        ],
+    ),
+    "get-diagnostics": (
+        "get_diagnostics",
+        [
+            ("--location", {"dest": "location", "required": True, "help": "upload URL"}),
+            ("--start-time", {"dest": "start_time"}),
+            ("--stop-time", {"dest": "stop_time"}),
+            ("--retries", {"dest": "retries", "type": int}),
+        ],
+    ),
     "reserve-now": (
         "reserve_now",
         [

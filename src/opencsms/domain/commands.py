@@ -183,6 +183,55 @@ class GetLog:
     latest: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateFirmware:
+    """Have the station download firmware from ``location`` and install it: 1.6 UpdateFirmware,
+    or with a ``signature`` and ``signing_certificate`` (PEM) the 1.6 whitepaper's
+    SignedUpdateFirmware; 2.0.1 L01 UpdateFirmware. ``retrieve_at`` / ``install_at`` (ISO 8601)
+    default to now. The station's progress follows as ``station.firmware_status`` events carrying
+    the request id, which opencsms chooses when not given (a plain 1.6 update has none)."""
+
+    location: str
+    retrieve_at: str | None = None
+    install_at: str | None = None
+    retries: int | None = None
+    retry_interval: int | None = None
+    signing_certificate: str | None = None
+    signature: str | None = None
+    request_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetDiagnostics:
+    """1.6 GetDiagnostics: upload a diagnostics file to ``location``; the answer names the file,
+    the charge point's progress follows as ``station.diagnostics_status`` events. A 2.0.1 station
+    uploads its diagnostics with :class:`GetLog` (log type DiagnosticsLog)."""
+
+    location: str
+    start_time: str | None = None
+    stop_time: str | None = None
+    retries: int | None = None
+    retry_interval: int | None = None
+
+
+def firmware_payload(command: UpdateFirmware, now: str) -> dict[str, Any]:
+    """The FirmwareType of 2.0.1 UpdateFirmware and 1.6 SignedUpdateFirmware (the same shape)."""
+    firmware: dict[str, Any] = {"location": command.location, "retrieveDateTime": command.retrieve_at or now}
+    if command.install_at is not None:
+        firmware["installDateTime"] = command.install_at
+    if command.signing_certificate is not None:
+        firmware["signingCertificate"] = command.signing_certificate
+    if command.signature is not None:
+        firmware["signature"] = command.signature
+    return firmware
+
+
+def retry_fields(retries: int | None, retry_interval: int | None) -> dict[str, int]:
+    """``retries`` and ``retryInterval`` where given."""
+    fields = {"retries": retries, "retryInterval": retry_interval}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def get_log_payload(command: GetLog, request_id: int) -> dict[str, Any]:
     """The GetLog request (the same in 1.6 and 2.0.1) of ``command``."""
     log: dict[str, Any] = {"remoteLocation": command.remote_location}
@@ -344,6 +393,8 @@ Command = (
     | RenewCertificate
     | CustomerInformation
     | GetLog
+    | UpdateFirmware
+    | GetDiagnostics
     | ReserveNow
     | CancelReservation
     | SendLocalList
@@ -374,6 +425,8 @@ COMMANDS: dict[str, type[Command]] = {
     "get_installed_certificate_ids": GetInstalledCertificateIds,
     "renew_certificate": RenewCertificate,
     "get_log": GetLog,
+    "update_firmware": UpdateFirmware,
+    "get_diagnostics": GetDiagnostics,
     "reserve_now": ReserveNow,
     "cancel_reservation": CancelReservation,
     "send_local_list": SendLocalList,

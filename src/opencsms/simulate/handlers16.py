@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import V16, Call, OcppError
 from opencsms.ocppj.errors import TypeConstraintViolation
-from opencsms.simulate import reservations16, security16
+from opencsms.simulate import firmware, reservations16, security16
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions16 import complete_stop, start_session
 from opencsms.simulate.smart_charging_calls import HANDLERS_16
@@ -224,5 +224,6 @@ HANDLERS: dict[str, Handler] = {
     "UnlockConnector": unlock_connector,
     **security16.HANDLERS,
     **reservations16.HANDLERS,
+    **firmware.HANDLERS_16,
     **HANDLERS_16,
 }

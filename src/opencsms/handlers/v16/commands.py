@@ -6,7 +6,7 @@ import itertools
 import time
 
 from opencsms.domain import commands as c
-from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.context import Payload, StationContext, format_datetime
 from opencsms.handlers.v16 import reservation, security_commands, smart_charging
 
 # Request ids of log uploads; seeded from the clock so they stay fresh across restarts.
@@ -83,6 +83,35 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         case c.GetLog(request_id=request_id):
             chosen = request_id if request_id is not None else next(_log_request_ids)
             return "GetLog", c.get_log_payload(command, chosen)
+        case c.UpdateFirmware(signature=None, signing_certificate=None):
+            # 5.16: no signature, the Firmware Management profile's plain update.
+            retries = c.retry_fields(command.retries, command.retry_interval)
+            now = format_datetime(ctx.clock())
+            return "UpdateFirmware", {
+                "location": command.location,
+                "retrieveDate": command.retrieve_at or now,
+                **retries,
+            }
+        case c.UpdateFirmware(request_id=request_id):
+            # Whitepaper § 4.1: signed firmware (both signature and certificate are required there).
+            if command.signature is None or command.signing_certificate is None:
+                raise c.InvalidCommand(
+                    "a signed 1.6 update needs both the signature and the signing certificate"
+                )
+            chosen = request_id if request_id is not None else next(_log_request_ids)
+            payload = {
+                "requestId": chosen,
+                "firmware": c.firmware_payload(command, format_datetime(ctx.clock())),
+                **c.retry_fields(command.retries, command.retry_interval),
+            }
+            return "SignedUpdateFirmware", payload
+        case c.GetDiagnostics(location=location, start_time=start, stop_time=stop):
+            payload = {"location": location, **c.retry_fields(command.retries, command.retry_interval)}
+            if start is not None:
+                payload["startTime"] = start
+            if stop is not None:
+                payload["stopTime"] = stop
+            return "GetDiagnostics", payload
         case c.RawCall(action=action, payload=raw):
             return action, raw
     certificate_call = security_commands.to_call(command)

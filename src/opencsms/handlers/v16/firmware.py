@@ -1,9 +1,9 @@
 """OCPP 1.6 Firmware Management profile and the security extension's signed firmware and log
 upload, station -> CSMS: the statuses a charge point reports.
 
-The CSMS starts no firmware updates or diagnostics uploads itself yet (log uploads: the GetLog
-command), but a charge point sends these statuses when asked by a TriggerMessage (Idle) or on its
-own; each is answered and passed on to the event stream.
+The CSMS starts updates and uploads with the update_firmware, get_diagnostics and get_log
+commands; a charge point also sends these statuses when asked by a TriggerMessage (Idle). Each is
+answered and passed on to the event stream.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import time
 from opencsms.domain import commands as c
 from opencsms.domain.charging_profiles import profile_to_json
 from opencsms.domain.device_model import parse_key
-from opencsms.handlers.context import Payload, StationContext
+from opencsms.handlers.context import Payload, StationContext, format_datetime
 from opencsms.handlers.v16.smart_charging import remote_start_profile
 from opencsms.handlers.v201 import reservation, security_commands, smart_charging
 
@@ -210,6 +210,15 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             return "GetTransactionStatus", {"transactionId": tx.transaction_ref}
         case c.GetLog(request_id=request_id):
             return "GetLog", c.get_log_payload(command, _request_id(request_id))
+        case c.UpdateFirmware(request_id=request_id):
+            payload = {
+                "requestId": _request_id(request_id),
+                "firmware": c.firmware_payload(command, format_datetime(ctx.clock())),
+                **c.retry_fields(command.retries, command.retry_interval),
+            }
+            return "UpdateFirmware", payload
+        case c.GetDiagnostics():
+            raise c.InvalidCommand("a 2.x station uploads diagnostics with get_log (log_type DiagnosticsLog)")
         case c.CustomerInformation():
             return "CustomerInformation", await _customer_information(ctx, command)
         case c.RawCall(action=action, payload=raw):

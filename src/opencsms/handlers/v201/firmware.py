@@ -1,7 +1,7 @@
 """2.0.1 block L (Firmware Management), CSMS side: FirmwareStatusNotification (station -> CSMS).
 
-The CSMS starts no firmware updates itself yet, but a station answers a TriggerMessage for
-FirmwareStatusNotification (F06) with its current state (Idle), which must be taken.
+The update_firmware command starts an update (L01 UpdateFirmware); the station's progress, and its
+current state when a TriggerMessage asks (F06, Idle), go to the event stream with the request id.
 """
 
 from __future__ import annotations

@@ -1,0 +1,306 @@
+"""OCA CSMS test cases of firmware updates and diagnostics (1.6 Firmware Management profile and
+the security whitepaper's signed firmware; 2.0.1 block L): the operator's command, the call the
+CSMS sends, the station's answer and status notifications passed on to the event stream, and the
+new firmware version the station boots with."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from opencsms.bus.interface import EventFilter, Subscription
+from opencsms.runtime import Runtime
+from opencsms.security.certificates import CertificateAuthority
+from opencsms.simulate import SimulatedStation16, StationConfig
+from opencsms.simulate.station201 import SimulatedStation201
+from opencsms.simulate.station_base import SimulatedStationBase
+from tests.e2e.scripted import ChargingStation, command_answered
+from tests.simulate.csms import VALIDATORS
+
+pytestmark = pytest.mark.e2e
+
+FIRMWARE = "https://firmware.example.com/sim-2.0.bin"
+SIGNING_CERTIFICATE = CertificateAuthority.create("firmware signing").pem
+SIGNATURE = base64.b64encode(b"\x30\x45" + bytes(68)).decode()
+
+
+@pytest.fixture
+async def charge_point(server: Runtime) -> AsyncIterator[SimulatedStation16]:
+    station = SimulatedStation16(StationConfig("CP-FW", server.ocpp_url), validator=VALIDATORS["1.6"])
+    await station.connect()
+    assert await station.boot() == "Accepted"
+    yield station
+    await station.disconnect()
+
+
+@pytest.fixture
+async def charging_station(server: Runtime) -> AsyncIterator[SimulatedStation201]:
+    station = SimulatedStation201(StationConfig("CS-FW", server.ocpp_url), validator=VALIDATORS["2.0.1"])
+    await station.connect()
+    assert await station.boot() == "Accepted"
+    yield station
+    await station.disconnect()
+
+
+async def command(http: httpx.AsyncClient, station_id: str, name: str, **args: Any) -> dict[str, Any]:
+    response = await http.post(f"/api/v1/stations/{station_id}/commands/{name}", json=args)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def statuses(events: Subscription, until: set[str]) -> list[tuple[str, int | None]]:
+    """Status events up to and including the first of ``until``."""
+    seen: list[tuple[str, int | None]] = []
+    while not seen or seen[-1][0] not in until:
+        event = await asyncio.wait_for(events.get(), 15)
+        seen.append((event.data["status"], event.data["request_id"]))
+    return seen
+
+
+async def firmware_version(server: Runtime, station: SimulatedStationBase, expected: str) -> None:
+    for _ in range(200):
+        record = await server.domain.stations.get(station.station_id)
+        if record is not None and record.firmware_version == expected and station.online.is_set():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{station.station_id} did not boot with firmware {expected}")
+
+
+async def test_tc_044_1_csms_firmware_update_download_and_install(
+    server: Runtime, operator_http: httpx.AsyncClient, charge_point: SimulatedStation16
+) -> None:
+    """TC_044_1_CSMS: UpdateFirmware with location and retrieve date; Downloading, Downloaded,
+    Installing, Installed; the charge point boots with the new version."""
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CP-FW"]))
+    try:
+        result = await command(operator_http, "CP-FW", "update_firmware", location=FIRMWARE, retries=2)
+        assert result["action"] == "UpdateFirmware" and result["response"] == {}
+        assert result["request"]["location"] == FIRMWARE and result["request"]["retries"] == 2
+        assert result["request"]["retrieveDate"].endswith("Z")
+        seen = await statuses(events, {"Installed", "InstallationFailed", "DownloadFailed"})
+        assert seen == [
+            ("Downloading", None),
+            ("Downloaded", None),
+            ("Installing", None),
+            ("Installed", None),
+        ]
+    finally:
+        events.close()
+    await firmware_version(server, charge_point, "sim-2.0")
+
+
+@pytest.mark.parametrize(
+    ("location", "ending"),
+    [
+        ("https://firmware.example.com/download-fails/sim-2.1.bin", ["Downloading", "DownloadFailed"]),
+        (
+            "https://firmware.example.com/install-fails/sim-2.1.bin",
+            ["Downloading", "Downloaded", "Installing", "InstallationFailed"],
+        ),
+    ],
+    ids=["TC_044_2_CSMS", "TC_044_3_CSMS"],
+)
+async def test_tc_044_2_044_3_csms_firmware_update_download_or_installation_failed(
+    server: Runtime,
+    operator_http: httpx.AsyncClient,
+    charge_point: SimulatedStation16,
+    location: str,
+    ending: list[str],
+) -> None:
+    """TC_044_2_CSMS (DownloadFailed) and TC_044_3_CSMS (InstallationFailed): the statuses reach the
+    event stream and the firmware version stays."""
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CP-FW"]))
+    try:
+        await command(operator_http, "CP-FW", "update_firmware", location=location)
+        seen = await statuses(events, {"Installed", "InstallationFailed", "DownloadFailed"})
+        assert [status for status, _ in seen] == ending
+    finally:
+        events.close()
+    record = await server.domain.stations.get("CP-FW")
+    assert record is not None and record.firmware_version == "sim-1.0"
+
+
+async def test_tc_045_1_csms_get_diagnostics(
+    server: Runtime, operator_http: httpx.AsyncClient, charge_point: SimulatedStation16
+) -> None:
+    """TC_045_1_CSMS: GetDiagnostics with the upload location; the answer names the file;
+    Uploading and Uploaded reach the event stream."""
+    events = server.bus.subscribe(EventFilter.of(["station.diagnostics_status"], ["CP-FW"]))
+    try:
+        result = await command(
+            operator_http, "CP-FW", "get_diagnostics", location="ftp://logs.example.com/", retries=1
+        )
+        assert result["request"] == {"location": "ftp://logs.example.com/", "retries": 1}
+        assert result["response"] == {"fileName": "CP-FW-diagnostics.log"}
+        assert await statuses(events, {"Uploaded", "UploadFailed"}) == [
+            ("Uploading", None),
+            ("Uploaded", None),
+        ]
+    finally:
+        events.close()
+
+
+async def test_tc_080_081_csms_secure_firmware_update(
+    server: Runtime, operator_http: httpx.AsyncClient, charge_point: SimulatedStation16
+) -> None:
+    """TC_080_CSMS: SignedUpdateFirmware with the signing certificate and signature; the steps with
+    the request id, SignatureVerified among them, and the new version. TC_081_CSMS: a bad signature
+    ends at InvalidSignature."""
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CP-FW"]))
+    try:
+        bad = await command(
+            operator_http,
+            "CP-FW",
+            "update_firmware",
+            location="https://firmware.example.com/sim-3.0.bin",
+            signing_certificate=SIGNING_CERTIFICATE,
+            signature="not base64!",
+        )
+        assert bad["action"] == "SignedUpdateFirmware" and bad["status"] == "Accepted"
+        bad_id = bad["request"]["requestId"]
+        assert await statuses(events, {"InvalidSignature", "Installed"}) == [
+            ("Downloading", bad_id),
+            ("Downloaded", bad_id),
+            ("InvalidSignature", bad_id),
+        ]
+        good = await command(
+            operator_http,
+            "CP-FW",
+            "update_firmware",
+            location=FIRMWARE,
+            signing_certificate=SIGNING_CERTIFICATE,
+            signature=SIGNATURE,
+        )
+        firmware = good["request"]["firmware"]
+        assert firmware["signingCertificate"] == SIGNING_CERTIFICATE and firmware["signature"] == SIGNATURE
+        request_id = good["request"]["requestId"]
+        seen = await statuses(events, {"InvalidSignature", "Installed", "InstallationFailed"})
+        assert seen == [
+            (status, request_id)
+            for status in ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed")
+        ]
+    finally:
+        events.close()
+    await firmware_version(server, charge_point, "sim-2.0")
+
+
+async def test_tc_l_01_csms_secure_firmware_update_installation_successful(
+    server: Runtime, operator_http: httpx.AsyncClient, charging_station: SimulatedStation201
+) -> None:
+    """TC_L_01_CSMS: UpdateFirmware with requestId, location, retrieveDateTime, signing certificate
+    and signature; FirmwareStatusNotifications with the request id up to Installed; the station
+    boots (reason FirmwareUpdate) with the new version."""
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-FW"]))
+    try:
+        result = await command(
+            operator_http,
+            "CS-FW",
+            "update_firmware",
+            location=FIRMWARE,
+            signing_certificate=SIGNING_CERTIFICATE,
+            signature=SIGNATURE,
+            retries=3,
+            retry_interval=60,
+        )
+        assert result["action"] == "UpdateFirmware" and result["status"] == "Accepted"
+        sent = result["request"]
+        assert sent["retries"] == 3 and sent["retryInterval"] == 60
+        assert sent["firmware"]["location"] == FIRMWARE and sent["firmware"]["retrieveDateTime"].endswith("Z")
+        request_id = sent["requestId"]
+        seen = await statuses(events, {"Installed", "InstallationFailed", "InvalidSignature"})
+        assert seen[-1] == ("Installed", request_id) and ("SignatureVerified", request_id) in seen
+    finally:
+        events.close()
+    await firmware_version(server, charging_station, "sim-2.0")
+
+
+async def test_tc_l_05_csms_secure_firmware_update_invalid_certificate(
+    server: Runtime, operator_http: httpx.AsyncClient, charging_station: SimulatedStation201
+) -> None:
+    """TC_L_05_CSMS: a signing certificate the station cannot use is answered InvalidCertificate."""
+    result = await command(
+        operator_http,
+        "CS-FW",
+        "update_firmware",
+        location=FIRMWARE,
+        signing_certificate="-----",
+        signature=SIGNATURE,
+    )
+    assert result["status"] == "InvalidCertificate"
+
+
+@pytest.mark.parametrize(
+    ("answer", "notifications"),
+    [
+        (
+            "Accepted",
+            ["Downloading", "Downloaded", "SignatureVerified", "InstallScheduled", "Installing", "Installed"],
+        ),
+        (
+            "Accepted",
+            [
+                "DownloadScheduled",
+                "Downloading",
+                "Downloaded",
+                "SignatureVerified",
+                "Installing",
+                "Installed",
+            ],
+        ),
+        ("RevokedCertificate", []),
+        ("Accepted", ["Downloading", "Downloaded", "InvalidSignature"]),
+        ("Accepted", ["Downloading", "DownloadFailed"]),
+        ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "InstallVerificationFailed"]),
+        ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallationFailed"]),
+        ("AcceptedCanceled", ["Downloading"]),
+        ("Rejected", []),
+        ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "InstallScheduled"]),
+    ],
+    ids=[
+        "TC_L_02_CSMS",
+        "TC_L_03_CSMS",
+        "TC_L_04_CSMS",
+        "TC_L_06_CSMS",
+        "TC_L_07_CSMS",
+        "TC_L_08_CSMS",
+        "TC_L_09_CSMS",
+        "TC_L_10_CSMS",
+        "TC_L_11_CSMS",
+        "TC_L_13_CSMS",
+    ],
+)
+async def test_tc_l_02_03_04_06_07_08_09_10_11_13_csms_secure_firmware_update_outcomes(
+    server: Runtime, operator_http: httpx.AsyncClient, answer: str, notifications: list[str]
+) -> None:
+    """TC_L_02-04, 06-11, 13_CSMS: whatever the station answers (InstallScheduled, DownloadScheduled,
+    RevokedCertificate, InvalidSignature, DownloadFailed, InstallVerificationFailed,
+    InstallationFailed, AcceptedCanceled, Rejected: unable to cancel, InstallScheduled until an
+    ongoing transaction ends), the CSMS shows the answer and passes every status on with the
+    request id, answering each FirmwareStatusNotification."""
+    station = await ChargingStation.online(server, "CS-L")
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L"]))
+    try:
+        args = {"location": FIRMWARE, "signing_certificate": SIGNING_CERTIFICATE, "signature": SIGNATURE}
+        sent, result = await command_answered(
+            operator_http, station.raw, "CS-L", "update_firmware", args, "UpdateFirmware", {"status": answer}
+        )
+        assert result["status"] == answer and sent["firmware"]["signature"] == SIGNATURE
+        request_id = sent["requestId"]
+        for status in notifications:
+            assert (
+                await station.call("FirmwareStatusNotification", {"status": status, "requestId": request_id})
+                == {}
+            )
+        seen = [await asyncio.wait_for(events.get(), 10) for _ in notifications]
+        assert [(e.data["status"], e.data["request_id"]) for e in seen] == [
+            (s, request_id) for s in notifications
+        ]
+    finally:
+        events.close()
+    await station.close()
