@@ -210,3 +210,32 @@ async def test_id_tokens_are_added_with_expiry_and_group_and_blocked(
 
     await page.fill("#filters input[name=q]", "04F7")
     await expect(page.locator("#tokens tbody tr")).to_have_count(1)
+
+
+async def test_reservation_local_list_and_firmware_forms_reach_the_station(
+    server: Runtime, station: SimulatedStation16, browser_page: Page
+) -> None:
+    page = browser_page
+    await bring_online(station)
+    await log_in(page, server, admin_key(server), "/stations/CP-DASH-1")
+    await page.click(".tabs [data-tab=commands]")
+    reserve = page.locator("form[data-command=reserve_now]")
+    await reserve.locator("input[name=id_token]").fill("DASH-TAG")
+    await reserve.locator("input[name=connector_id]").fill("2")
+    await reserve.locator("button[type=submit]").click()
+    await expect(reserve.locator(".command-answer")).to_contain_text("Accepted")
+    assert station.reservations[2].id_tag == "DASH-TAG"
+    await page.click(".tabs [data-tab=connectors]")
+    await expect(page.locator(".connector[data-connector-id='2']")).to_contain_text("Reserved")
+
+    await page.click(".tabs [data-tab=commands]")
+    local_list = page.locator("form[data-command=send_local_list]")
+    await local_list.locator("button[type=submit]").click()
+    await expect(local_list.locator(".command-answer")).to_contain_text("Accepted")
+    assert "DASH-TAG" in station.local_list and station.local_list_version == 1
+
+    firmware = page.locator("form[data-command=update_firmware]")
+    await firmware.locator("input[name=location]").fill("https://firmware.example.com/eve-5.0.bin")
+    await firmware.locator("button[type=submit]").click()
+    await expect(firmware.locator(".command-answer")).to_contain_text("UpdateFirmware")
+    await expect(page.locator("[data-fact=firmware_version]")).to_have_text("eve-5.0", timeout=15_000)

@@ -54,6 +54,36 @@ export const COMMAND_FORMS = [
     ],
     args: (v) => ({ message: v.message, connector_id: int(v.connector_id) }),
   },
+  {
+    command: "reserve_now", title: "Reserve",
+    fields: [
+      { name: "id_token", label: "Id token", required: true },
+      { name: "connector_id", label: "Connector / EVSE (0 or empty = any)", type: "number", min: 0 },
+      { name: "minutes", label: "Minutes", type: "number", min: 1, value: "15" },
+    ],
+    args: (v, version) => {
+      const where = int(v.connector_id);
+      const args = { id_token: v.id_token, expires_in: (int(v.minutes) || 15) * 60 };
+      if (version === "1.6") args.connector_id = where ?? 0;
+      else if (where) args.evse_id = where;
+      return args;
+    },
+  },
+  {
+    command: "cancel_reservation", title: "Cancel reservation",
+    fields: [{ name: "reservation_id", label: "Reservation #", type: "number", min: 1, required: true }],
+    args: (v) => ({ reservation_id: int(v.reservation_id) }),
+  },
+  {
+    command: "send_local_list", title: "Send local authorization list",
+    fields: [{ name: "update_type", label: "Update", options: ["Full", "Differential"] }],
+    args: (v) => ({ update_type: v.update_type }),
+  },
+  {
+    command: "update_firmware", title: "Update firmware",
+    fields: [{ name: "location", label: "Firmware URL", required: true, type: "url" }],
+    args: (v) => ({ location: v.location }),
+  },
   { command: "clear_cache", title: "Clear authorization cache", fields: [], args: () => ({}) },
   {
     command: "data_transfer", title: "Data transfer",
@@ -84,7 +114,7 @@ export function showAnswer(el, outcome) {
     el.dataset.outcome = "error";
     return;
   }
-  const accepted = ["Accepted", "Unlocked", "Scheduled"].includes(outcome.status);
+  const accepted = ["Accepted", "Unlocked", "Scheduled"].includes(outcome.status) || (outcome.status == null && outcome.action === "UpdateFirmware");
   fill(
     el,
     h("span", { class: `pill ${accepted ? "ok" : "warn"}` }, outcome.status || "answered"),
