@@ -12,20 +12,11 @@ import pytest
 
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, StationConfig
-from tests.conftest import admin_key, auth
 from tests.simulate.csms import VALIDATOR
 
 pytestmark = pytest.mark.e2e
 
 TAG = "RES-TAG"
-
-
-@pytest.fixture
-async def api(server: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        base_url=server.http_url, headers=auth(admin_key(server)), timeout=30
-    ) as client:
-        yield client
 
 
 @pytest.fixture
@@ -42,8 +33,8 @@ async def station(server: Runtime) -> AsyncIterator[SimulatedStation16]:
     await st.disconnect()
 
 
-async def command(api: httpx.AsyncClient, name: str, **args: Any) -> dict[str, Any]:
-    response = await api.post(f"/api/v1/stations/CP-RES/commands/{name}", json=args)
+async def command(operator_http: httpx.AsyncClient, name: str, **args: Any) -> dict[str, Any]:
+    response = await operator_http.post(f"/api/v1/stations/CP-RES/commands/{name}", json=args)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -65,67 +56,69 @@ async def connector_status(server: Runtime, connector_id: int) -> str | None:
     return next((c.status for c in connectors if c.connector_id == connector_id), None)
 
 
-async def reservation_status(api: httpx.AsyncClient, reservation_id: int) -> str:
-    return str((await api.get(f"/api/v1/reservations/{reservation_id}")).json()["status"])
+async def reservation_status(operator_http: httpx.AsyncClient, reservation_id: int) -> str:
+    return str((await operator_http.get(f"/api/v1/reservations/{reservation_id}")).json()["status"])
 
 
 async def test_tc_046_csms_reservation_of_a_connector_transaction(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_046_CSMS: ReserveNow Accepted, the connector is Reserved; the reserving tag's session
     carries the reservationId and uses the reservation up."""
-    answer = await command(api, "reserve_now", id_token=TAG, connector_id=1, expires_in=600)
+    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1, expires_in=600)
     assert answer["status"] == "Accepted" and answer["action"] == "ReserveNow"
     reservation_id = answer["request"]["reservationId"]
     assert answer["request"]["connectorId"] == 1 and answer["request"]["idTag"] == TAG
-    assert await reservation_status(api, reservation_id) == "Accepted"
+    assert await reservation_status(operator_http, reservation_id) == "Accepted"
     await until(lambda: _is(connector_status(server, 1), "Reserved"))
-    started = await command(api, "remote_start", id_token=TAG, connector_id=1)
+    started = await command(operator_http, "remote_start", id_token=TAG, connector_id=1)
     assert started["status"] == "Accepted"
-    await until(lambda: _is(reservation_status(api, reservation_id), "Used"))
-    reservation = (await api.get(f"/api/v1/reservations/{reservation_id}")).json()
+    await until(lambda: _is(reservation_status(operator_http, reservation_id), "Used"))
+    reservation = (await operator_http.get(f"/api/v1/reservations/{reservation_id}")).json()
     transaction = await server.domain.transactions.get(reservation["transaction_id"])
     assert transaction is not None and transaction.station_id == "CP-RES" and transaction.connector_id == 1
 
 
 async def test_tc_047_csms_reservation_of_a_connector_expire(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_047_CSMS: at its expiry date the reservation ends: Available again, Expired at the CSMS."""
-    answer = await command(api, "reserve_now", id_token=TAG, connector_id=2, expires_in=1)
+    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=2, expires_in=1)
     assert answer["status"] == "Accepted"
     await until(lambda: _is(connector_status(server, 2), "Reserved"))
     await until(lambda: _is(connector_status(server, 2), "Available"))
-    assert await reservation_status(api, answer["request"]["reservationId"]) == "Expired"
+    assert await reservation_status(operator_http, answer["request"]["reservationId"]) == "Expired"
 
 
 async def test_tc_048_1_048_2_048_3_048_4_csms_reservation_refused(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_048_1-4_CSMS: Faulted, Occupied, Unavailable and Rejected answers are kept as the
     reservation's status."""
     await station.send_status(1, "Faulted", "GroundFailure")
-    faulted = await command(api, "reserve_now", id_token=TAG, connector_id=1)
+    faulted = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
     assert faulted["status"] == "Faulted"
-    assert await reservation_status(api, faulted["request"]["reservationId"]) == "Faulted"
+    assert await reservation_status(operator_http, faulted["request"]["reservationId"]) == "Faulted"
     await station.send_status(1, "Available")
 
-    assert (await command(api, "remote_start", id_token=TAG, connector_id=1))["status"] == "Accepted"
-    await until(lambda: station.connector(1).transaction is not None)
-    occupied = await command(api, "reserve_now", id_token=TAG, connector_id=1)
-    assert occupied["status"] == "Occupied"
-
-    assert (await command(api, "change_availability", operative=False, connector_id=2))[
+    assert (await command(operator_http, "remote_start", id_token=TAG, connector_id=1))[
         "status"
     ] == "Accepted"
-    unavailable = await command(api, "reserve_now", id_token=TAG, connector_id=2)
+    await until(lambda: station.connector(1).transaction is not None)
+    occupied = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
+    assert occupied["status"] == "Occupied"
+
+    assert (await command(operator_http, "change_availability", operative=False, connector_id=2))[
+        "status"
+    ] == "Accepted"
+    unavailable = await command(operator_http, "reserve_now", id_token=TAG, connector_id=2)
     assert unavailable["status"] == "Unavailable"
 
-    rejected = await command(api, "reserve_now", id_token=TAG, connector_id=7)  # no such connector
+    rejected = await command(operator_http, "reserve_now", id_token=TAG, connector_id=7)  # no such connector
     assert rejected["status"] == "Rejected"
     statuses = {
         r["id"]: r["status"]
-        for r in (await api.get("/api/v1/reservations?station_id=CP-RES")).json()["items"]
+        for r in (await operator_http.get("/api/v1/reservations?station_id=CP-RES")).json()["items"]
     }
     assert statuses == {
         faulted["request"]["reservationId"]: "Faulted",
@@ -136,61 +129,63 @@ async def test_tc_048_1_048_2_048_3_048_4_csms_reservation_refused(
 
 
 async def test_tc_049_csms_reservation_of_a_charge_point_transaction(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_049_CSMS: connector 0 reserves the charge point; the tag's session uses the reservation."""
-    answer = await command(api, "reserve_now", id_token=TAG, connector_id=0)
+    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=0)
     assert answer["status"] == "Accepted" and answer["request"]["connectorId"] == 0
     reservation_id = answer["request"]["reservationId"]
-    assert (await command(api, "remote_start", id_token=TAG))["status"] == "Accepted"
-    await until(lambda: _is(reservation_status(api, reservation_id), "Used"))
+    assert (await command(operator_http, "remote_start", id_token=TAG))["status"] == "Accepted"
+    await until(lambda: _is(reservation_status(operator_http, reservation_id), "Used"))
 
 
 async def test_tc_051_052_csms_cancel_reservation(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_051_CSMS: CancelReservation Accepted, the connector is Available again; TC_052_CSMS: a
     reservation the charge point does not hold is Rejected."""
-    answer = await command(api, "reserve_now", id_token=TAG, connector_id=1)
+    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
     reservation_id = answer["request"]["reservationId"]
     await until(lambda: _is(connector_status(server, 1), "Reserved"))
-    cancelled = await command(api, "cancel_reservation", reservation_id=reservation_id)
+    cancelled = await command(operator_http, "cancel_reservation", reservation_id=reservation_id)
     assert cancelled["status"] == "Accepted" and cancelled["request"] == {"reservationId": reservation_id}
-    assert await reservation_status(api, reservation_id) == "Cancelled"
+    assert await reservation_status(operator_http, reservation_id) == "Cancelled"
     await until(lambda: _is(connector_status(server, 1), "Available"))
-    again = await command(api, "cancel_reservation", reservation_id=reservation_id)
+    again = await command(operator_http, "cancel_reservation", reservation_id=reservation_id)
     assert again["status"] == "Rejected"
-    assert await reservation_status(api, reservation_id) == "Cancelled"
+    assert await reservation_status(operator_http, reservation_id) == "Cancelled"
 
 
 async def test_tc_042_1_043_1_csms_local_list_not_supported(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_042_1_CSMS / TC_043_1_CSMS: a charge point without local lists answers version -1 and
     NotSupported; the CSMS records no version."""
-    changed = await command(api, "set_configuration", key="LocalAuthListEnabled", value="false")
+    changed = await command(operator_http, "set_configuration", key="LocalAuthListEnabled", value="false")
     assert changed["status"] == "Accepted"
-    assert (await command(api, "get_local_list_version"))["response"] == {"listVersion": -1}
-    assert (await command(api, "send_local_list"))["status"] == "NotSupported"
-    assert (await api.get("/api/v1/stations/CP-RES/local-list")).json()["version"] is None
+    assert (await command(operator_http, "get_local_list_version"))["response"] == {"listVersion": -1}
+    assert (await command(operator_http, "send_local_list"))["status"] == "NotSupported"
+    assert (await operator_http.get("/api/v1/stations/CP-RES/local-list")).json()["version"] is None
 
 
 async def test_tc_042_2_043_4_043_5_csms_local_list_full_and_differential(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_042_2_CSMS: an empty list has version 0. TC_043_4_CSMS: a Full list of the tokens the
     CSMS knows. TC_043_5_CSMS: a Differential update changes one token and removes another."""
-    assert (await command(api, "get_local_list_version"))["response"] == {"listVersion": 0}
+    assert (await command(operator_http, "get_local_list_version"))["response"] == {"listVersion": 0}
     await server.domain.tokens.add("LOCAL-A")
     await server.domain.tokens.add("LOCAL-B")
-    full = await command(api, "send_local_list")
+    full = await command(operator_http, "send_local_list")
     assert full["status"] == "Accepted" and full["request"]["listVersion"] == 1
     assert set(station.local_list) == {TAG, "LOCAL-A", "LOCAL-B"}
     assert station.local_list["LOCAL-A"]["status"] == "Accepted" and station.local_list_version == 1
-    assert (await api.get("/api/v1/stations/CP-RES/local-list")).json()["version"] == 1
+    assert (await operator_http.get("/api/v1/stations/CP-RES/local-list")).json()["version"] == 1
 
     await server.domain.tokens.block("LOCAL-A")
-    update = await command(api, "send_local_list", update_type="Differential", id_tokens=["LOCAL-A", "GONE"])
+    update = await command(
+        operator_http, "send_local_list", update_type="Differential", id_tokens=["LOCAL-A", "GONE"]
+    )
     assert update["status"] == "Accepted" and update["request"]["listVersion"] == 2
     assert update["request"]["localAuthorizationList"] == [
         {"idTag": "LOCAL-A", "idTagInfo": {"status": "Blocked"}},
@@ -198,19 +193,19 @@ async def test_tc_042_2_043_4_043_5_csms_local_list_full_and_differential(
     ]
     assert station.local_list["LOCAL-A"]["status"] == "Blocked"
     assert "LOCAL-B" in station.local_list and "GONE" not in station.local_list
-    assert (await command(api, "get_local_list_version"))["response"] == {"listVersion": 2}
+    assert (await command(operator_http, "get_local_list_version"))["response"] == {"listVersion": 2}
 
 
 async def test_tc_043_3_csms_send_local_list_failed(
-    server: Runtime, station: SimulatedStation16, api: httpx.AsyncClient
+    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_043_3_CSMS: a list longer than the charge point holds fails; its version stays."""
     for n in range(100):
         await server.domain.tokens.add(f"MANY-{n:03d}")
-    answer = await command(api, "send_local_list", version=7)
+    answer = await command(operator_http, "send_local_list", version=7)
     assert answer["status"] == "Failed"
     assert station.local_list_version == 0
-    assert (await api.get("/api/v1/stations/CP-RES/local-list")).json()["version"] is None
+    assert (await operator_http.get("/api/v1/stations/CP-RES/local-list")).json()["version"] is None
 
 
 async def _is(value: Any, expected: str) -> bool:

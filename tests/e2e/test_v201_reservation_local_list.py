@@ -19,15 +19,21 @@ from tests.simulate.csms import VALIDATORS
 pytestmark = pytest.mark.e2e
 
 
+ACTIONS = {
+    "reserve_now": "ReserveNow",
+    "cancel_reservation": "CancelReservation",
+    "send_local_list": "SendLocalList",
+    "get_local_list_version": "GetLocalListVersion",
+}
+
+
 async def command(
-    http: httpx.AsyncClient,
-    station: ChargingStation,
-    name: str,
-    args: dict[str, Any],
-    action: str,
-    answer: dict[str, Any],
+    http: httpx.AsyncClient, station: ChargingStation, name: str, args: dict[str, Any], answer: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    return await command_answered(http, station.raw, station.station_id, name, args, action, answer)
+    """The operator's ``name`` command, answered by the station with status ``answer`` (the
+    version number for get_local_list_version)."""
+    reply = {"versionNumber": int(answer)} if name == "get_local_list_version" else {"status": answer}
+    return await command_answered(http, station.raw, station.station_id, name, args, ACTIONS[name], reply)
 
 
 async def status_of(http: httpx.AsyncClient, reservation_id: int) -> str:
@@ -46,8 +52,7 @@ async def test_a_reservation_is_answered_used_by_a_transaction_and_ended_by_the_
         station,
         "reserve_now",
         {"id_token": "RFID-H", "evse_id": 1},
-        "ReserveNow",
-        {"status": "Accepted"},
+        "Accepted",
     )
     reservation_id = sent["id"]
     assert sent["idToken"] == {"idToken": "RFID-H", "type": "ISO14443"} and sent["evseId"] == 1
@@ -61,9 +66,7 @@ async def test_a_reservation_is_answered_used_by_a_transaction_and_ended_by_the_
     assert transaction is not None
     assert reservation["status"] == "Used" and reservation["transaction_id"] == transaction.id
 
-    sent, _ = await command(
-        operator_http, station, "reserve_now", {"id_token": "RFID-H"}, "ReserveNow", {"status": "Accepted"}
-    )
+    sent, _ = await command(operator_http, station, "reserve_now", {"id_token": "RFID-H"}, "Accepted")
     assert "evseId" not in sent  # any EVSE
     update = {"reservationId": sent["id"], "reservationUpdateStatus": "Expired"}
     assert await station.call("ReservationStatusUpdate", update) == {}
@@ -75,8 +78,7 @@ async def test_a_reservation_is_answered_used_by_a_transaction_and_ended_by_the_
         station,
         "reserve_now",
         {"id_token": "RFID-H", "evse_id": 2},
-        "ReserveNow",
-        {"status": "Accepted"},
+        "Accepted",
     )
     await other.call(
         "ReservationStatusUpdate", {"reservationId": sent["id"], "reservationUpdateStatus": "Removed"}
@@ -95,8 +97,7 @@ async def test_a_refused_or_cancelled_reservation_keeps_its_status(
         station,
         "reserve_now",
         {"id_token": "ANY", "evse_id": 1},
-        "ReserveNow",
-        {"status": "Occupied"},
+        "Occupied",
     )
     assert result["status"] == "Occupied" and await status_of(operator_http, sent["id"]) == "Occupied"
     sent, _ = await command(
@@ -104,16 +105,14 @@ async def test_a_refused_or_cancelled_reservation_keeps_its_status(
         station,
         "reserve_now",
         {"id_token": "ANY", "evse_id": 2},
-        "ReserveNow",
-        {"status": "Accepted"},
+        "Accepted",
     )
     cancel, result = await command(
         operator_http,
         station,
         "cancel_reservation",
         {"reservation_id": sent["id"]},
-        "CancelReservation",
-        {"status": "Accepted"},
+        "Accepted",
     )
     assert cancel == {"reservationId": sent["id"]} and result["status"] == "Accepted"
     assert await status_of(operator_http, sent["id"]) == "Cancelled"
@@ -128,9 +127,7 @@ async def test_local_list_full_differential_and_version(
     await server.domain.tokens.add("LOCAL-1", token_type="ISO14443")
     await server.domain.tokens.add("LOCAL-2", token_type="eMAID")
     station = await ChargingStation.online(server, "CS-D01")
-    sent, result = await command(
-        operator_http, station, "send_local_list", {}, "SendLocalList", {"status": "Accepted"}
-    )
+    sent, result = await command(operator_http, station, "send_local_list", {}, "Accepted")
     assert sent["versionNumber"] == 1 and sent["updateType"] == "Full" and result["status"] == "Accepted"
     assert sent["localAuthorizationList"] == [
         {"idToken": {"idToken": "LOCAL-1", "type": "ISO14443"}, "idTokenInfo": {"status": "Accepted"}},
@@ -143,8 +140,7 @@ async def test_local_list_full_differential_and_version(
         station,
         "send_local_list",
         {"update_type": "Differential", "id_tokens": ["LOCAL-2", "UNKNOWN"]},
-        "SendLocalList",
-        {"status": "VersionMismatch"},
+        "VersionMismatch",
     )
     assert sent["versionNumber"] == 2 and sent["localAuthorizationList"] == [
         {"idToken": {"idToken": "LOCAL-2", "type": "eMAID"}, "idTokenInfo": {"status": "Blocked"}},
@@ -152,9 +148,7 @@ async def test_local_list_full_differential_and_version(
     ]
     # Not accepted: the version the station holds is still 1.
     assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 1
-    sent, result = await command(
-        operator_http, station, "get_local_list_version", {}, "GetLocalListVersion", {"versionNumber": 5}
-    )
+    sent, result = await command(operator_http, station, "get_local_list_version", {}, "5")
     assert sent == {} and result["response"] == {"versionNumber": 5}
     assert (await operator_http.get("/api/v1/stations/CS-D01/local-list")).json()["version"] == 5
     await station.close()

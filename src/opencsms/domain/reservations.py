@@ -121,6 +121,40 @@ class ReservationService:
         now = self._clock()
         await self._store.write(lambda c: rows.set_local_list_version(c, station_id, version, now))
 
+    async def record_answer(
+        self,
+        station_id: str,
+        action: str,
+        status: str | None,
+        *,
+        reservation_id: int | None = None,
+        sent_version: int | None = None,
+        reported_version: int | None = None,
+    ) -> None:
+        """Keep what a station answered to ReserveNow, CancelReservation, SendLocalList or
+        GetLocalListVersion (the same actions in 1.6 and 2.0.1; -1 reports no local list)."""
+        if action == "ReserveNow" and reservation_id is not None and status is not None:
+            await self.set_status(station_id, reservation_id, status)
+        elif action == "CancelReservation" and reservation_id is not None and status == "Accepted":
+            await self.set_status(station_id, reservation_id, "Cancelled")
+        elif action == "SendLocalList" and sent_version is not None and status == "Accepted":
+            await self.set_local_list_version(station_id, sent_version)
+        elif action == "GetLocalListVersion" and reported_version is not None and reported_version >= 0:
+            await self.set_local_list_version(station_id, reported_version)
+
+    async def local_list(
+        self, station_id: str, update_type: str, id_tokens: Sequence[str], version: int | None
+    ) -> tuple[int, builtins.list[LocalListEntry]]:
+        """The version and entries of a list to send: ``version`` or the station's last + 1; a
+        Full list leaves out tokens the CSMS does not know, a Differential one keeps them (with
+        no info: the station removes them)."""
+        if version is None:
+            version = (await self.local_list_version(station_id) or 0) + 1
+        entries = await self.local_list_entries(id_tokens)
+        if update_type == "Full":
+            entries = [entry for entry in entries if entry.info is not None]
+        return version, entries
+
     async def local_list_entries(self, id_tokens: Sequence[str]) -> builtins.list[LocalListEntry]:
         """Each of ``id_tokens`` with its info now (None: the CSMS does not know it, so a
         differential update removes it); every known token when ``id_tokens`` is empty."""

@@ -36,18 +36,14 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         case c.CancelReservation(reservation_id=reservation_id):
             return "CancelReservation", {"reservationId": reservation_id}
         case c.SendLocalList(update_type=update_type, id_tokens=id_tokens, version=version):
-            if version is None:
-                version = (await ctx.domain.reservations.local_list_version(ctx.station_id) or 0) + 1
-            entries = await ctx.domain.reservations.local_list_entries(id_tokens)
-            items: list[Payload] = []
-            for entry in entries:
-                item: Payload = {"idTag": entry.id_token}
-                # 5.15: a differential entry without idTagInfo removes the tag from the list.
-                if entry.info is not None:
-                    item["idTagInfo"] = id_tag_info(entry.info)
-                elif update_type == "Full":
-                    continue
-                items.append(item)
+            version, entries = await ctx.domain.reservations.local_list(
+                ctx.station_id, update_type, id_tokens, version
+            )
+            # 5.15: a differential entry without idTagInfo removes the tag from the list.
+            items = [
+                {"idTag": e.id_token, **({"idTagInfo": id_tag_info(e.info)} if e.info is not None else {})}
+                for e in entries
+            ]
             payload = {"listVersion": version, "updateType": update_type}
             if items:
                 payload["localAuthorizationList"] = items
@@ -59,11 +55,11 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
 
 async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
     """Keep the reservation's answer and the list version the station took or reports."""
-    if action == "ReserveNow":
-        await ctx.domain.reservations.set_status(ctx.station_id, request["reservationId"], response["status"])
-    elif action == "CancelReservation" and response.get("status") == "Accepted":
-        await ctx.domain.reservations.set_status(ctx.station_id, request["reservationId"], "Cancelled")
-    elif action == "SendLocalList" and response.get("status") == "Accepted":
-        await ctx.domain.reservations.set_local_list_version(ctx.station_id, request["listVersion"])
-    elif action == "GetLocalListVersion" and response.get("listVersion", -1) >= 0:
-        await ctx.domain.reservations.set_local_list_version(ctx.station_id, response["listVersion"])
+    await ctx.domain.reservations.record_answer(
+        ctx.station_id,
+        action,
+        response.get("status"),
+        reservation_id=request.get("reservationId"),
+        sent_version=request.get("listVersion"),
+        reported_version=response.get("listVersion"),
+    )

@@ -37,17 +37,17 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
         case c.CancelReservation(reservation_id=reservation_id):
             return "CancelReservation", {"reservationId": reservation_id}
         case c.SendLocalList(update_type=update_type, id_tokens=id_tokens, version=version):
-            if version is None:
-                version = (await ctx.domain.reservations.local_list_version(ctx.station_id) or 0) + 1
-            items: list[Payload] = []
-            for entry in await ctx.domain.reservations.local_list_entries(id_tokens):
-                item: Payload = {"idToken": _id_token(entry.id_token, entry.token_type)}
-                # D01.FR.17: a differential entry without idTokenInfo removes the token.
-                if entry.info is not None:
-                    item["idTokenInfo"] = id_token_info(entry.info)
-                elif update_type == "Full":
-                    continue
-                items.append(item)
+            version, entries = await ctx.domain.reservations.local_list(
+                ctx.station_id, update_type, id_tokens, version
+            )
+            # D01.FR.17: a differential entry without idTokenInfo removes the token.
+            items = [
+                {
+                    "idToken": _id_token(e.id_token, e.token_type),
+                    **({"idTokenInfo": id_token_info(e.info)} if e.info is not None else {}),
+                }
+                for e in entries
+            ]
             payload = {"versionNumber": version, "updateType": update_type}
             if items:
                 payload["localAuthorizationList"] = items
@@ -59,14 +59,14 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
 
 async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
     """Keep the reservation's answer and the list version the station took or reports."""
-    if action == "ReserveNow":
-        await ctx.domain.reservations.set_status(ctx.station_id, request["id"], response["status"])
-    elif action == "CancelReservation" and response.get("status") == "Accepted":
-        await ctx.domain.reservations.set_status(ctx.station_id, request["reservationId"], "Cancelled")
-    elif action == "SendLocalList" and response.get("status") == "Accepted":
-        await ctx.domain.reservations.set_local_list_version(ctx.station_id, request["versionNumber"])
-    elif action == "GetLocalListVersion":
-        await ctx.domain.reservations.set_local_list_version(ctx.station_id, response["versionNumber"])
+    await ctx.domain.reservations.record_answer(
+        ctx.station_id,
+        action,
+        response.get("status"),
+        reservation_id=request.get("id") if action == "ReserveNow" else request.get("reservationId"),
+        sent_version=request.get("versionNumber"),
+        reported_version=response.get("versionNumber"),
+    )
 
 
 async def reservation_status_update(ctx: StationContext, payload: Payload) -> Payload:
