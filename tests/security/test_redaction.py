@@ -73,3 +73,11 @@ def test_a_broken_frame_naming_a_secret_is_masked_whole() -> None:
 def test_any_text_gets_a_string_back_without_raising(text: str) -> None:
     assert isinstance(redact_frame(text), str)
     assert isinstance(redact_frame(text + "AuthorizationKey"), str)
+
+
+def test_a_v21_network_profile_password_is_masked() -> None:
+    profile = {
+        "configurationSlot": 1,
+        "connectionData": {"ocppCsmsUrl": "wss://x", "basicAuthPassword": SECRET},
+    }
+    assert SECRET not in redact_frame(orjson.dumps([2, "m8", "SetNetworkProfile", profile]).decode())
