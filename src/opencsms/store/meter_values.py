@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.driver_statements import DriverStatement
-from opencsms.store.schema import meter_values
+from opencsms.store.schema import meter_values, transactions
 
 # Every column a caller gives for each row, in the order it gives them (the insert is one
 # executemany of plain tuples).
@@ -47,9 +47,18 @@ _OF_TRANSACTION = (
     .order_by(meter_values.c.timestamp, meter_values.c.id)
 )
 
+# Through the station's transactions (the transaction index) and the unlinked samples (the
+# partial index): meter_values has no index on the station alone.
 _LATEST_OF_STATION = (
     select(meter_values)
-    .where(meter_values.c.station_id == bindparam("station"))
+    .where(
+        or_(
+            meter_values.c.transaction_id.in_(
+                select(transactions.c.id).where(transactions.c.station_id == bindparam("station"))
+            ),
+            and_(meter_values.c.transaction_id.is_(None), meter_values.c.station_id == bindparam("station")),
+        )
+    )
     .order_by(meter_values.c.timestamp.desc(), meter_values.c.id.desc())
     .limit(bindparam("limit"))
 )
