@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,3 +102,51 @@ async def test_two_nodes_on_one_database_send_a_due_delivery_once(request: pytes
     finally:
         await store_a.close()
         await store_b.close()
+
+
+async def _settle(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_events_are_taken_only_while_an_active_webhook_exists(store: Store) -> None:
+    bus = InProcessBus()
+    service = WebhookService(store, bus, clock=lambda: NOW)
+    await service.start()
+    try:
+        assert not service.listening and bus.subscriber_count == 0
+        hook = await service.create("http://receiver.invalid/hook", secret="x" * 16)
+        assert service.listening and bus.subscriber_count == 1
+        bus.publish(DomainEvent("station.connected", "CP1", {}))
+        for _ in range(500):
+            deliveries, _ = await service.deliveries(hook.id)
+            if deliveries:
+                break
+            await asyncio.sleep(0.01)
+        assert [d.event_kind for d in deliveries] == ["station.connected"]
+        await service.update(hook.id, active=False)
+        assert not service.listening and bus.subscriber_count == 0
+        bus.publish(DomainEvent("station.connected", "CP2", {}))
+        await service.update(hook.id, active=True)
+        assert service.listening
+    finally:
+        await service.close()
+    assert bus.subscriber_count == 0
+    deliveries, _ = await service.deliveries(hook.id)
+    assert len(deliveries) == 1  # nothing was taken while no webhook was active
+
+
+async def test_a_webhook_added_by_another_node_is_followed_without_events(store: Store) -> None:
+    bus = InProcessBus()
+    here = WebhookService(store, bus, clock=lambda: NOW, hooks_refresh=0.05)
+    elsewhere = WebhookService(store, InProcessBus(), clock=lambda: NOW)
+    await here.start()
+    try:
+        assert not here.listening
+        await elsewhere.create("http://receiver.invalid/hook", secret="x" * 16)
+        await _settle(lambda: here.listening)
+        assert bus.subscriber_count == 1
+    finally:
+        await here.close()

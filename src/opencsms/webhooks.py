@@ -152,6 +152,11 @@ class WebhookService:
         self._hooks_read_at = 0.0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Events are taken only while an active webhook wants them: without webhooks the
+        # publishers' hot path offers them to no one (see _follow_hooks).
+        self._running = False
+        self._listener: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
 
     # -- registry ---------------------------------------------------------------------------------
 
@@ -161,6 +166,28 @@ class WebhookService:
         )
         self._hooks = [_webhook(row) for row in rows]
         self._hooks_read_at = time.monotonic()
+        self._follow_hooks()
+
+    @property
+    def listening(self) -> bool:
+        """Whether events are being taken (the service runs and an active webhook exists)."""
+        return self._subscription is not None
+
+    def _follow_hooks(self) -> None:
+        wanted = self._running and any(hook.active for hook in self._hooks)
+        if wanted and self._subscription is None:
+            # In a cluster each node stores the deliveries of the events it published: one each.
+            self._subscription = self._bus.subscribe(EventFilter(local_only=True), max_queued=10_000)
+            self._listener = asyncio.get_running_loop().create_task(
+                self._listen(self._subscription), name="webhooks-listen"
+            )
+            # Kept for close(): a listener let go by _follow_hooks may still be storing its last batch.
+            self._tasks = [task for task in self._tasks if not task.done()] + [self._listener]
+        elif not wanted and self._subscription is not None:
+            # The listener stores what it already took, then ends.
+            self._subscription.close()
+            self._subscription = None
+            self._listener = None
 
     async def create(
         self,
@@ -285,16 +312,28 @@ class WebhookService:
     # -- running ----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._running = True
         await self._reload()
-        # In a cluster each node stores the deliveries of the events it published: one each.
-        subscription = self._bus.subscribe(EventFilter(local_only=True), max_queued=10_000)
         loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._listen(subscription), name="webhooks-listen"),
-            loop.create_task(self._dispatch(), name="webhooks-dispatch"),
-        ]
+        self._tasks.append(loop.create_task(self._dispatch(), name="webhooks-dispatch"))
+        if self._hooks_refresh:
+            # Other nodes add and remove webhooks too; with none active here nothing else reads them.
+            self._tasks.append(loop.create_task(self._refresh(), name="webhooks-refresh"))
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(self._hooks_refresh)
+            if time.monotonic() - self._hooks_read_at >= self._hooks_refresh:
+                try:
+                    await self._reload()
+                except Exception:
+                    log.exception("webhooks: could not read the webhooks")
 
     async def close(self) -> None:
+        self._running = False
+        if self._subscription is not None:
+            self._subscription.close()
+        self._listener = self._subscription = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -72,3 +72,19 @@ async def test_a_waiting_subscriber_wakes_on_publish_and_ends_when_closed() -> N
 def test_a_queue_must_hold_at_least_one_event() -> None:
     with pytest.raises(ValueError, match="max_queued"):
         InProcessBus().subscribe(max_queued=0)
+
+
+def test_a_kind_judged_once_is_still_filtered_by_station() -> None:
+    cp2_transactions = EventFilter.of(["transaction.*"], ["CP2"])
+    assert cp2_transactions.matches(ev("transaction.started", "CP2"))
+    assert not cp2_transactions.matches(ev("transaction.started", "CP1"))
+    assert cp2_transactions.matches(ev("transaction.started", "CP2"))
+    assert not cp2_transactions.matches(ev("connector.status", "CP2"))
+
+
+def test_judged_kinds_kept_are_bounded_and_verdicts_stay_right_beyond() -> None:
+    prefixed = EventFilter.of(["site.*"])
+    for n in range(1000):
+        assert prefixed.matches(ev(f"site.k{n}"))
+        assert not prefixed.matches(ev(f"other.k{n}"))
+    assert len(prefixed._verdicts) <= 256

@@ -40,3 +40,24 @@ async def test_an_offset_time_comes_back_as_the_same_instant_in_utc(store: Store
 async def test_a_naive_time_is_taken_as_utc(store: Store) -> None:
     stored = await _expiry_after_storing(store, datetime(2025, 3, 1, 12, 30))
     assert stored == datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
+
+
+def test_sqlite_text_is_what_sqlalchemy_stores_for_the_same_instant() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from opencsms.store.column_types import UtcDateTime, sqlite_utc_text
+
+    reference = UtcDateTime().impl.dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    assert reference is not None
+    for value in (
+        datetime(2026, 12, 3, 12, 0, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 12, 0, 0, 7, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 600000, tzinfo=UTC),
+        datetime(2025, 3, 1, 13, 30, 0, 123456, tzinfo=PARIS),
+        datetime(2025, 3, 1, 0, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+        datetime(2025, 3, 1, 13, 30),
+    ):
+        as_utc = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
+        assert sqlite_utc_text(value) == reference(as_utc)
+    assert sqlite_utc_text(None) is None
+    assert UtcDateTime().bind_processor(sqlite.dialect()) is sqlite_utc_text

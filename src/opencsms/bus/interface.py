@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from opencsms.domain.events import DomainEvent
+
+# Kinds come from the code, but a cluster's other nodes may run another version: stay bounded.
+_MAX_VERDICTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,11 @@ class EventFilter:
     kinds: frozenset[str] = frozenset()
     stations: frozenset[str] = frozenset()
     local_only: bool = False
+    # Each kind's verdict once judged: every published event meets every subscriber's filter,
+    # and a deployment has a few dozen kinds.
+    _verdicts: dict[str, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def of(
@@ -39,9 +47,20 @@ class EventFilter:
     def matches(self, event: DomainEvent) -> bool:
         if self.stations and event.station_id not in self.stations:
             return False
-        if not self.kinds or event.kind in self.kinds:
+        try:
+            return self._verdicts[event.kind]
+        except KeyError:
+            pass
+        verdict = self.matches_kind(event.kind)
+        if len(self._verdicts) < _MAX_VERDICTS:
+            self._verdicts[event.kind] = verdict
+        return verdict
+
+    def matches_kind(self, kind: str) -> bool:
+        """Whether events of ``kind`` pass, whatever their station."""
+        if not self.kinds or kind in self.kinds:
             return True
-        return any(k.endswith("*") and event.kind.startswith(k[:-1]) for k in self.kinds)
+        return any(k.endswith("*") and kind.startswith(k[:-1]) for k in self.kinds)
 
 
 class Subscription(Protocol):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from opencsms.bus import EventBus, EventFilter
+from opencsms.bus import EventBus, EventFilter, Subscription
 from opencsms.domain import commands as c
 from opencsms.domain.events import DomainEvent
 from opencsms.domain.load_management import VOLTAGE_V, Allocation, Demand, allocate
@@ -41,6 +41,16 @@ log = logging.getLogger(__name__)
 TX_PROFILE_ID = 900_000
 FAIL_SAFE_PROFILE_ID = 899_999
 STACK_LEVEL = 90
+# What a station on a site tells the allocation (transaction.updated carries the measured power).
+_STATION_KINDS = frozenset(
+    (
+        "transaction.started",
+        "transaction.updated",
+        "transaction.ended",
+        "station.connected",
+        "station.registered",
+    )
+)
 _INCREASE_STEP_A = 0.5  # smaller increases are not worth a message; decreases always are
 
 
@@ -118,28 +128,49 @@ class LoadManager:
         self._tasks: list[asyncio.Task[None]] = []
         self._sends: set[asyncio.Task[None]] = set()
         self._arrivals = 0
+        self._followed: frozenset[str] = frozenset()
+        self._stations_subscription: Subscription | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Load the sites and running sessions, then follow events and re-allocate in the background."""
-        kinds = ["transaction.*", "station.connected", "station.registered"]
         if self._holds is not None:
-            kinds.append("site.changed")
-        subscription = self._bus.subscribe(EventFilter.of(kinds), max_queued=100_000)
+            # In a cluster, other nodes announce their site changes.
+            self._spawn_follower(self._bus.subscribe(EventFilter.of(["site.changed"]), max_queued=1000))
         self._domain.sites.on_change = self.sites_changed if self._holds is None else self._announce_change
         await self._load()
         loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._follow(subscription), name="load manager events"),
+        self._tasks += [
             loop.create_task(self._work(), name="load manager allocation"),
             loop.create_task(self._ticks(), name="load manager ticks"),
         ]
 
     async def close(self) -> None:
+        self._follow_stations(frozenset())
         for task in [*self._tasks, *self._sends]:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._sends, return_exceptions=True)
+
+    def _follow_stations(self, stations: frozenset[str]) -> None:
+        """Take the events of exactly these stations (those on a site): the rest of a fleet's
+        events, meter values above all, are then offered to no load manager at all."""
+        if stations == self._followed:
+            return
+        self._followed = stations
+        if self._stations_subscription is not None:
+            # Its follower handles the events it already holds, then ends.
+            self._stations_subscription.close()
+            self._stations_subscription = None
+        if stations:
+            self._stations_subscription = self._bus.subscribe(
+                EventFilter(_STATION_KINDS, stations), max_queued=100_000
+            )
+            self._spawn_follower(self._stations_subscription)
+
+    def _spawn_follower(self, subscription: Subscription) -> None:
+        task = asyncio.get_running_loop().create_task(self._follow(subscription), name="load manager events")
+        self._tasks = [t for t in self._tasks if not t.done()] + [task]
 
     def sites_changed(self) -> None:
         """Sites, circuits, assignments, prices or needs changed: reload and re-allocate everything."""
@@ -158,6 +189,8 @@ class LoadManager:
         self._reload = False
         try:
             self.layout = await self._domain.sites.layout()
+            # Before the running sessions are read: a session starting meanwhile is not missed.
+            self._follow_stations(frozenset(self.layout.assignments))
             running = await self._domain.transactions.list(active=True, limit=1_000_000)
         except BaseException:
             self._reload = True  # try again at the next wake-up
@@ -176,7 +209,7 @@ class LoadManager:
 
     # -- events -----------------------------------------------------------------------------------
 
-    async def _follow(self, subscription: Any) -> None:
+    async def _follow(self, subscription: Subscription) -> None:
         async for event in subscription:
             try:
                 self.on_event(event)
