@@ -175,6 +175,7 @@ async def start(settings: Settings) -> Runtime:
         registration_policy=RegistrationPolicy(settings.registration_policy),
         heartbeat_interval=settings.heartbeat_interval,
         on_event=publishing_through(LiveTransactions(), bus.publish),
+        wants_event=LiveTransactions.wanted_through(bus.wants),
     )
     api_keys = ApiKeyService(store)
     bootstrap_api_key = await _bootstrap_admin_key(api_keys)

@@ -88,3 +88,15 @@ def test_judged_kinds_kept_are_bounded_and_verdicts_stay_right_beyond() -> None:
         assert prefixed.matches(ev(f"site.k{n}"))
         assert not prefixed.matches(ev(f"other.k{n}"))
     assert len(prefixed._verdicts) <= 256
+
+
+def test_the_bus_wants_a_kind_while_a_subscriber_takes_it() -> None:
+    bus = InProcessBus()
+    assert not bus.wants("transaction.meter")
+    booted = bus.subscribe(EventFilter.of(["station.booted"], ["CP1"]))
+    assert bus.wants("station.booted") and not bus.wants("transaction.meter")
+    transactions = bus.subscribe(EventFilter.of(["transaction.*"]))
+    assert bus.wants("transaction.meter")
+    transactions.close()
+    booted.close()
+    assert not bus.wants("station.booted")

@@ -54,3 +54,13 @@ def test_power_is_the_phase_less_value_else_the_sum_of_the_line_phases() -> None
     total = [*phases, {"measurand": "Power.Active.Import", "value": "2900"}]
     assert reading(total, "Power.Active.Import") == 2900.0
     assert reading([{"measurand": "Power.Active.Import", "value": "bad"}], "Power.Active.Import") is None
+
+
+def test_a_meter_event_is_wanted_when_its_derived_update_is() -> None:
+    from opencsms.domain.live_transactions import LiveTransactions
+
+    listeners: set[str] = set()
+    wanted = LiveTransactions.wanted_through(lambda kind: kind in listeners)
+    assert not wanted("transaction.meter")
+    listeners.add("transaction.updated")
+    assert wanted("transaction.meter") and not wanted("station.booted")

@@ -198,3 +198,18 @@ async def test_a_started_event_that_comes_late_sets_the_start(domain: Domain) ->
     tx = await domain.transactions.find("CP1", "tx-1")
     assert tx is not None and tx.seq_gaps is None and tx.start_trigger_reason == "Authorized"
     assert tx.started_at == NOW and tx.meter_start_wh == 5.0 and tx.trigger_reason == "MeterValuePeriodic"
+
+
+async def test_meter_events_nobody_wants_are_not_built_but_the_samples_are_stored(
+    make_domain: Any, events: list[DomainEvent]
+) -> None:
+    wanted: set[str] = set()
+    domain = make_domain(wants_event=lambda kind: kind in wanted)
+    started = await domain.transactions.transaction_event(event("Started", 0, samples=energy("1", 0)))
+    await domain.transactions.meter_values("CP1", energy("2", 1), transaction_ref="tx-1", connector_id=1)
+    assert [e.kind for e in events] == ["transaction.started"]
+    assert len(await domain.transactions.meter_values_of(started.transaction_id)) == 2
+    wanted.add("transaction.meter")
+    await domain.transactions.meter_values("CP1", energy("3", 2), transaction_ref="tx-1", connector_id=1)
+    await domain.transactions.transaction_event(event("Updated", 3, samples=energy("4", 3)))
+    assert [e.kind for e in events] == ["transaction.started", "transaction.meter", "transaction.meter"]

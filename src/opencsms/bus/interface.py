@@ -47,20 +47,19 @@ class EventFilter:
     def matches(self, event: DomainEvent) -> bool:
         if self.stations and event.station_id not in self.stations:
             return False
+        return self.takes_kind(event.kind)
+
+    def takes_kind(self, kind: str) -> bool:
+        """Whether events of ``kind`` pass (of the filter's stations, if it names any)."""
         try:
-            return self._verdicts[event.kind]
+            return self._verdicts[kind]
         except KeyError:
             pass
-        verdict = self.matches_kind(event.kind)
+        verdict = not self.kinds or kind in self.kinds
+        verdict = verdict or any(k.endswith("*") and kind.startswith(k[:-1]) for k in self.kinds)
         if len(self._verdicts) < _MAX_VERDICTS:
-            self._verdicts[event.kind] = verdict
+            self._verdicts[kind] = verdict
         return verdict
-
-    def matches_kind(self, kind: str) -> bool:
-        """Whether events of ``kind`` pass, whatever their station."""
-        if not self.kinds or kind in self.kinds:
-            return True
-        return any(k.endswith("*") and kind.startswith(k[:-1]) for k in self.kinds)
 
 
 class Subscription(Protocol):
@@ -93,6 +92,11 @@ class EventBus(Protocol):
 
     def publish(self, event: DomainEvent) -> None:
         """Hand ``event`` to every matching subscriber; never blocks and never raises."""
+        ...
+
+    def wants(self, kind: str) -> bool:
+        """Whether an event of ``kind`` would reach anyone now; when not, a publisher may skip
+        building it."""
         ...
 
     def subscribe(self, event_filter: EventFilter | None = None, *, max_queued: int = 1000) -> Subscription:

@@ -84,6 +84,9 @@ class InProcessBus:
             if subscriber.filter.matches(event):
                 subscriber.offer(event)
 
+    def wants(self, kind: str) -> bool:
+        return any(subscriber.filter.takes_kind(kind) for subscriber in self._subscribers)
+
     def deliver_remote(self, event: DomainEvent) -> None:
         """Hand ``event``, published by another node, to the subscribers that take such events."""
         for subscriber in self._subscribers:

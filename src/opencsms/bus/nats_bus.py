@@ -148,6 +148,10 @@ class NatsBus:
         self._outbox.append(payload)
         self._pending.set()
 
+    def wants(self, kind: str) -> bool:
+        """Always: the other nodes' subscribers are not known here."""
+        return True
+
     def subscribe(
         self, event_filter: EventFilter | None = None, *, max_queued: int = 1000
     ) -> MemorySubscription:

@@ -34,13 +34,21 @@ class EventPublisher:
     whether the handler worked.
     """
 
-    def __init__(self, handler: EventHandler | None) -> None:
+    def __init__(self, handler: EventHandler | None, wants: Callable[[str], bool] | None = None) -> None:
+        """``wants``, given an event kind, tells whether the handler's listeners want such events
+        now (absent: they always do)."""
         self._handler = handler
+        self._wants = wants
 
     @property
     def wanted(self) -> bool:
         """Whether anyone listens; hot paths skip building an event's data when not."""
         return self._handler is not None
+
+    def wants(self, kind: str) -> bool:
+        """Whether events of ``kind`` are wanted now; the hottest paths (meter values) skip
+        building them when not."""
+        return self._handler is not None and (self._wants is None or self._wants(kind))
 
     def publish(self, kind: str, station_id: str, data: dict[str, Any]) -> None:
         """Hand the event to the handler, if there is one."""

@@ -49,6 +49,16 @@ class LiveTransactions:
     def __init__(self) -> None:
         self._start_wh: dict[tuple[str, int], float | None] = {}
 
+    @staticmethod
+    def wanted_through(wants: Callable[[str], bool]) -> Callable[[str], bool]:
+        """Given whether the listeners want a kind, whether an event of that kind is wanted
+        here: a ``transaction.meter`` is, too, when its ``transaction.updated`` is."""
+
+        def wanted(kind: str) -> bool:
+            return wants(kind) or (kind == "transaction.meter" and wants("transaction.updated"))
+
+        return wanted
+
     def __call__(self, event: DomainEvent) -> list[DomainEvent]:
         key = (event.station_id, event.data.get("transaction_id"))
         if event.kind == "transaction.started" and isinstance(key[1], int):

@@ -42,11 +42,12 @@ class Domain:
         registration_policy: RegistrationPolicy = RegistrationPolicy.ACCEPT,
         heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL,
         on_event: EventHandler | None = None,
+        wants_event: Callable[[str], bool] | None = None,
         retry_interval: int = DEFAULT_RETRY_INTERVAL,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
-        events = EventPublisher(on_event)
+        events = EventPublisher(on_event, wants_event)
         self.stations = StationService(
             store,
             events,

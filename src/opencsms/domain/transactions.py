@@ -118,7 +118,7 @@ class TransactionService:
                 transaction_ref=transaction_ref,
             )
         )
-        if self._events.wanted:
+        if self._events.wants("transaction.meter"):
             where = {"evse_id": evse_id, "connector_id": connector_id}
             self._publish_meter(station_id, sampled.transaction_id, sampled.transaction_ref, where, samples)
 
@@ -204,7 +204,7 @@ class TransactionService:
                     "started_at": event.timestamp.isoformat(),
                 },
             )
-        if any(sample.values for sample in event.samples):
+        if self._events.wants("transaction.meter") and any(sample.values for sample in event.samples):
             where = {"evse_id": event.evse_id, "connector_id": event.connector_id}
             self._publish_meter(
                 event.station_id, applied.transaction_id, event.transaction_ref, where, event.samples
