@@ -54,12 +54,16 @@ class Plan:
     quiet_wait: float = 45.0  # seconds to wait, before each run, for other programs to calm down
     quiet_percent: float = 25.0
     think_ms: float = 0.0  # pause after each answer; the targets are defined with none
+    # Below saturation: the same stations pausing this long after each answer (0: no such run).
+    paced_stations: int = 1000
+    paced_think_ms: float = 500.0
     noisy_percent: float = 40.0  # other programs' CPU during a window that makes it worth repeating
     attempts: int = 2
 
 
 QUICK = Plan(
     stations=(20, 200),
+    paced_stations=200,
     warmup=2.0,
     window=4.0,
     idle_stations=2000,
@@ -356,6 +360,14 @@ async def run(plan: Plan, *, busy: bool, idle: bool) -> list[Outcome]:
             for stations in plan.stations:
                 for kind in plan.servers:
                     outcomes.append(await _busy_with_retries(kind, mix, stations, plan))
+        if plan.paced_think_ms and plan.paced_stations in plan.stations:
+            paced = replace(plan, think_ms=plan.paced_think_ms)
+            for mix in plan.mixes:
+                for kind in plan.servers:
+                    outcome = await _busy_with_retries(kind, mix, plan.paced_stations, paced)
+                    outcome.kind = "paced"
+                    outcome.figures["think_ms"] = plan.paced_think_ms
+                    outcomes.append(outcome)
     if idle:
         for kind in plan.idle_servers:
             if kind not in plan.servers:
@@ -394,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--idle-stations", type=int, default=None)
     parser.add_argument("--window", type=float, default=None, help="measured seconds per run")
     parser.add_argument("--think-ms", type=float, default=0.0, help="busy stations pause after each answer")
+    parser.add_argument(
+        "--paced-think-ms",
+        type=float,
+        default=None,
+        help="pause of the below-saturation run's stations after each answer (0: no such run)",
+    )
     parser.add_argument("--client", choices=["picows", "websockets"], default="picows")
     parser.add_argument("--opencsms", default=None, help="command that runs opencsms (default: the venv's)")
     parser.add_argument("--output", default=None, help="report path, '-' for stdout")
@@ -415,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.window is not None:
         plan = replace(plan, window=args.window)
+    if args.paced_think_ms is not None:
+        plan = replace(plan, paced_think_ms=args.paced_think_ms)
     busy, idle = True, True
     if args.only == "idle":
         busy = False
