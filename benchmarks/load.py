@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import random
 import resource
 import sys
 import time
@@ -176,6 +177,11 @@ class Fleet:
         stats = self.stats
         perf = time.perf_counter
         think = self.config.think_seconds
+        # Paced stations are independent, as real ones are: each starts at a random point of its
+        # pause and pauses between 0.5 and 1.5 times the mean, so they do not call in waves.
+        pause = random.Random(station.state.station_id).uniform if think else None
+        if pause is not None:
+            await asyncio.sleep(pause(0.0, think))
         for _ in range(MAX_CYCLES):
             for step in steps:
                 if stopping.is_set():
@@ -192,8 +198,8 @@ class Fleet:
                         stats.error_codes[f"{step.name}: {answer[2]}"] += 1
                 elif step.on_result is not None:
                     step.on_result(state, answer[2])
-                if think:
-                    await asyncio.sleep(think)
+                if pause is not None:
+                    await asyncio.sleep(pause(0.5 * think, 1.5 * think))
 
     async def _call(self, station: _Station, action: str, payload: dict[str, Any]) -> list[Any]:
         """Send one CALL and return its CALLRESULT or CALLERROR frame.

@@ -56,7 +56,7 @@ class Plan:
     think_ms: float = 0.0  # pause after each answer; the targets are defined with none
     # Below saturation: the same stations pausing this long after each answer (0: no such run).
     paced_stations: int = 1000
-    paced_think_ms: float = 500.0
+    paced_think_ms: float = 1000.0
     noisy_percent: float = 40.0  # other programs' CPU during a window that makes it worth repeating
     attempts: int = 2
 
