@@ -293,7 +293,7 @@ The same stations and mixes, each station pausing {think_ms:g} ms on average aft
 half and one and a half times that, and starting at a random point, so that stations do not call in
 waves): the offered load stays below what the server can take, so the latency is mostly the server's own
 time per call (validation, group commit with its fsync, the answer) rather than queueing. Real stations
-send a message every few seconds at most; this is still one call a second from each of 1,000 stations.
+send a message every few seconds at most, so even this is a heavy load.
 """
 
 IDLE_METHOD = """\
