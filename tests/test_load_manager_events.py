@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,6 +9,7 @@ from opencsms.bus import InProcessBus
 from opencsms.domain.events import DomainEvent
 from opencsms.domain.sites import SiteLayout, StationAssignment
 from opencsms.smart_charging.load_manager import LoadManager
+from tests.simulate.csms import poll
 
 
 class _Sites:
@@ -26,14 +26,6 @@ class _Transactions:
         return []
 
 
-async def _until(condition: Any) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
-
-
 async def test_only_stations_on_a_site_have_their_events_offered_to_the_load_manager() -> None:
     bus = InProcessBus()
     sites = _Sites()
@@ -44,7 +36,7 @@ async def test_only_stations_on_a_site_have_their_events_offered_to_the_load_man
         assert bus.subscriber_count == 0  # no site: a fleet's events go to no one
         sites.current = SiteLayout(assignments={"CP1": StationAssignment("CP1", "S1")})
         manager.sites_changed()
-        await _until(lambda: bus.subscriber_count == 1)
+        await poll(lambda: bus.subscriber_count == 1)
         (subscription,) = bus._subscribers
         for kind in ("transaction.meter", "transaction.updated"):
             for station in ("CP1", "CP2"):
@@ -53,6 +45,6 @@ async def test_only_stations_on_a_site_have_their_events_offered_to_the_load_man
         assert subscription.filter.stations == frozenset({"CP1"})
         sites.current = SiteLayout()
         manager.sites_changed()
-        await _until(lambda: bus.subscriber_count == 0)
+        await poll(lambda: bus.subscriber_count == 0)
     finally:
         await manager.close()

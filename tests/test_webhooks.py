@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from opencsms.bus import InProcessBus
 from opencsms.domain.events import DomainEvent
 from opencsms.store import Store
 from opencsms.webhooks import WebhookService, sign, verify
+from tests.simulate.csms import poll
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -104,13 +105,6 @@ async def test_two_nodes_on_one_database_send_a_due_delivery_once(request: pytes
         await store_b.close()
 
 
-async def _settle(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
-
-
 async def test_events_are_taken_only_while_an_active_webhook_exists(store: Store) -> None:
     bus = InProcessBus()
     service = WebhookService(store, bus, clock=lambda: NOW)
@@ -146,7 +140,7 @@ async def test_a_webhook_added_by_another_node_is_followed_without_events(store:
     try:
         assert not here.listening
         await elsewhere.create("http://receiver.invalid/hook", secret="x" * 16)
-        await _settle(lambda: here.listening)
+        await poll(lambda: here.listening)
         assert bus.subscriber_count == 1
     finally:
         await here.close()

@@ -166,20 +166,14 @@ meter_values = Table(
 # running transaction, not also one per station in two indexes (each commit wrote all of those
 # pages again).
 _UNLINKED = meter_values.c.transaction_id.is_(None)
-Index(
-    "ix_meter_values_unlinked_ref",
-    meter_values.c.station_id,
-    meter_values.c.transaction_ref,
-    sqlite_where=_UNLINKED,
-    postgresql_where=_UNLINKED,
-)
-Index(
-    "ix_meter_values_unlinked_timestamp",
-    meter_values.c.station_id,
-    meter_values.c.timestamp,
-    sqlite_where=_UNLINKED,
-    postgresql_where=_UNLINKED,
-)
+for _name, _column in (("ref", meter_values.c.transaction_ref), ("timestamp", meter_values.c.timestamp)):
+    Index(
+        f"ix_meter_values_unlinked_{_name}",
+        meter_values.c.station_id,
+        _column,
+        sqlite_where=_UNLINKED,
+        postgresql_where=_UNLINKED,
+    )
 
 orphan_stops = Table(
     "orphan_stops",
