@@ -83,6 +83,8 @@ async def log_in(page: Page, server: Runtime, key: str, path: str = "/") -> None
     await page.fill("input[name=api_key]", key)
     await page.click("button[type=submit]")
     await expect(page).to_have_url(re.compile(re.escape(server.http_url + path) + r"(#\w*)?$"))
+    # The page's script has wired its tabs and buttons (a click before that does nothing).
+    await page.wait_for_selector("body[data-ready='true']", state="attached")
 
 
 async def test_tc_011_1_012_csms_operator_starts_watches_stops_a_session_viewer_cannot(

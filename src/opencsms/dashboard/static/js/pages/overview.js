@@ -73,3 +73,5 @@ const schedule = liveRefresh(refresh, {
 });
 // Power and "last seen" move without events of their own.
 setInterval(schedule, 15000);
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";

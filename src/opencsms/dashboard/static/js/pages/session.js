@@ -82,3 +82,5 @@ setInterval(() => {
   if (transaction?.status === "active") schedule();
 }, 10000);
 
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";

@@ -62,3 +62,5 @@ bindFilters($("#filters"), state, () => {
   writeQueryState(state);
   schedule();
 });
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";

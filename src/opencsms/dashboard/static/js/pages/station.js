@@ -271,3 +271,5 @@ onLiveEvent((event) => {
 const initial = location.hash.slice(1);
 selectTab($(`.tabs [data-tab='${initial}']`) ? initial : "connectors");
 document.title = `${stationId} · opencsms`;
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";

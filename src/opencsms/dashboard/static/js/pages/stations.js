@@ -50,3 +50,5 @@ bindFilters($("#filters"), state, () => {
   schedule();
 });
 setInterval(schedule, 30000);
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";

@@ -79,3 +79,5 @@ bindFilters($("#filters"), state, () => {
   refresh();
 });
 await refresh();
+// Everything is wired: tests (and scripts) may click from here on.
+document.body.dataset.ready = "true";
