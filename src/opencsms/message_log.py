@@ -1,9 +1,15 @@
 """The raw OCPP message log: every frame in and out, per station, with direction and time.
 
 It sits on the message path, so recording is an append to a bounded in-memory buffer; a
-background task writes the buffer in batches (one insert per flush, through the store's
-write-behind path) and deletes rows older than the retention. When the buffer is full the oldest
-unwritten frames are dropped and counted: the log is for diagnosis, never a reason to slow a station.
+background task writes the buffer in batches and deletes rows older than the retention. When
+the buffer is full the oldest unwritten frames are dropped and counted: the log is for
+diagnosis, never a reason to slow a station.
+
+Where the rows go is a :class:`FrameTable`. With SQLite the log has a database file of its own
+next to the main one (:class:`SqliteFrameFile`): its writes take neither the main database's
+write lock nor the group-commit writer's turn, and they run in a thread of their own as
+multi-row statements, during which SQLite holds no GIL. With PostgreSQL the frames go into the
+main database through the store (:class:`StoreFrames`).
 """
 
 from __future__ import annotations
@@ -11,24 +17,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from opencsms.security.redaction import redact_frame
 from opencsms.store import Store
+from opencsms.store.column_types import sqlite_utc_text
 from opencsms.store.driver_statements import DriverStatement
+from opencsms.store.engine import SqliteSynchronous, create_sqlite_writer_engine
 from opencsms.store.schema_operator_api import message_log
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 SORTABLE = ("id", "timestamp")
+# (station_id, direction, timestamp, frame): a buffered frame, in the column order of the inserts.
+Row = tuple[str, str, datetime, str]
+_COLUMNS = ("station_id", "direction", "timestamp", "frame")
 # Two rows per station message: straight to the driver, as the other hot inserts.
-_INSERT = DriverStatement(insert(message_log), columns=("station_id", "direction", "timestamp", "frame"))
+_INSERT = DriverStatement(insert(message_log), columns=_COLUMNS)
+# Rows per multi-row INSERT in the log's own SQLite file: few statements per flush (each one
+# takes the GIL back once), well under SQLite's bound-parameter limit.
+_ROWS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +60,184 @@ class LoggedFrame:
     frame: str
 
 
+class FrameTable(Protocol):
+    """Where logged frames are kept: the ``message_log`` table of some database."""
+
+    async def append(self, rows: Sequence[Row]) -> None:
+        """Insert ``rows`` in order (their ids ascend in that order).
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError | sqlite3.Error: the write failed; nothing was written.
+        """
+        ...
+
+    async def purge(self, cutoff: datetime) -> int:
+        """Delete the frames logged before ``cutoff``; returns how many."""
+        ...
+
+    async def read(self, job: Callable[[Connection], T]) -> T:
+        """Run a read ``job`` on a connection to the table's database."""
+        ...
+
+    async def close(self) -> None:
+        """Release what the table holds; pending calls have finished."""
+        ...
+
+
+class StoreFrames:
+    """The ``message_log`` table of the main database, written behind through the store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def append(self, rows: Sequence[Row]) -> None:
+        await self._store.write_behind(partial(_INSERT.execute_many_tuples, rows=rows))
+
+    async def purge(self, cutoff: datetime) -> int:
+        return int(await self._store.write_behind(partial(_delete_before, cutoff=cutoff)))
+
+    async def read(self, job: Callable[[Connection], T]) -> T:
+        return await self._store.read(job)
+
+    async def close(self) -> None:
+        """Nothing to do: the store belongs to its owner."""
+
+
+class SqliteFrameFile:
+    """A SQLite file holding only the ``message_log`` table, written from a thread of its own.
+
+    Open it with :meth:`open`. Every call runs in that one thread, on one connection. Rows go in
+    as multi-row INSERTs: the thread binds a statement's values (holding the GIL for a moment)
+    and SQLite then inserts them all without it, so the log's writing overlaps the event loop's
+    work instead of taking turns with it.
+    """
+
+    def __init__(self, engine: Engine, thread: ThreadPoolExecutor) -> None:
+        """Use :meth:`open`."""
+        self._engine = engine
+        self._thread = thread
+        self._statements: dict[int, str] = {}
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, synchronous: SqliteSynchronous = SqliteSynchronous.NORMAL
+    ) -> SqliteFrameFile:
+        """Open (creating if need be) the log file at ``path`` and its table.
+
+        NORMAL synchronous is enough for a log: a crash of the process loses no written frame,
+        a power loss may lose the last ones.
+
+        Raises:
+            OSError | sqlalchemy.exc.SQLAlchemyError: the file cannot be created or opened.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_sqlite_writer_engine(make_url(f"sqlite:///{path}"), sqlite_synchronous=synchronous)
+        thread = ThreadPoolExecutor(1, thread_name_prefix="opencsms-message-log")
+        table = cls(engine, thread)
+        try:
+            await table._in_thread(table._create)
+        except BaseException:
+            await table.close()
+            raise
+        return table
+
+    @property
+    def path(self) -> Path:
+        assert self._engine.url.database is not None
+        return Path(self._engine.url.database)
+
+    async def _in_thread(self, function: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function)
+
+    def _create(self) -> None:
+        with self._engine.begin() as connection:
+            message_log.create(connection, checkfirst=True)
+
+    async def append(self, rows: Sequence[Row]) -> None:
+        if rows:
+            await self._in_thread(partial(self._append, rows))
+
+    def _append(self, rows: Sequence[Row]) -> None:
+        with self._engine.begin() as connection:
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            cursor = driver.cursor()
+            try:
+                last_time: datetime | None = None
+                last_text: str | None = None
+                for first in range(0, len(rows), _ROWS_PER_STATEMENT):
+                    chunk = rows[first : first + _ROWS_PER_STATEMENT]
+                    values: list[str | None] = []
+                    for station_id, direction, timestamp, frame in chunk:
+                        if timestamp is not last_time:
+                            last_time, last_text = timestamp, sqlite_utc_text(timestamp)
+                        values += (station_id, direction, last_text, frame)
+                    cursor.execute(self._statement(len(chunk)), values)
+            finally:
+                cursor.close()
+
+    def _statement(self, rows: int) -> str:
+        try:
+            return self._statements[rows]
+        except KeyError:
+            pass
+        one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+        sql = f"INSERT INTO message_log ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
+        if len(self._statements) < 8:  # the full chunk, and a few remainders
+            self._statements[rows] = sql
+        return sql
+
+    async def purge(self, cutoff: datetime) -> int:
+        return await self._in_thread(partial(self._purge, cutoff))
+
+    def _purge(self, cutoff: datetime) -> int:
+        with self._engine.begin() as connection:
+            return _delete_before(connection, cutoff)
+
+    async def read(self, job: Callable[[Connection], T]) -> T:
+        return await self._in_thread(partial(self._read, job))
+
+    def _read(self, job: Callable[[Connection], T]) -> T:
+        with self._engine.connect() as connection:
+            return job(connection)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.shutdown)
+        self._engine.dispose()
+
+
+def _delete_before(connection: Connection, cutoff: datetime) -> int:
+    return int(connection.execute(delete(message_log).where(message_log.c.timestamp < cutoff)).rowcount)
+
+
+def log_file_of(url: URL) -> Path | None:
+    """Where the message log of the SQLite database at ``url`` lives: ``<name>-messages<suffix>``
+    next to its file; None for PostgreSQL (and a SQLite URI, whose file name is not a plain path)."""
+    if url.get_backend_name() != "sqlite" or url.query.get("uri") or not url.database:
+        return None
+    database = Path(url.database)
+    return database.with_name(f"{database.stem}-messages{database.suffix or '.db'}")
+
+
+async def open_frame_table(store: Store) -> FrameTable:
+    """The message log's own SQLite file next to a SQLite store, else the store's own table.
+
+    Raises:
+        OSError | sqlalchemy.exc.SQLAlchemyError: the log file cannot be opened.
+    """
+    path = log_file_of(store.engine.url)
+    if path is None:
+        return StoreFrames(store)
+    return await SqliteFrameFile.open(path)
+
+
 class MessageLog:
-    """Buffers frames and writes them in batches. Call :meth:`start` on the loop, :meth:`close` to stop."""
+    """Buffers frames and writes them in batches. Call :meth:`start` on the loop, :meth:`close` to
+    stop (it closes the frame table too)."""
 
     def __init__(
         self,
-        store: Store,
+        frames: FrameTable,
         *,
         retention: timedelta = timedelta(days=7),
         max_buffered: int = 20_000,
@@ -54,10 +246,9 @@ class MessageLog:
         purge_interval: float = 3600.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._store = store
+        self.frames = frames
         self.retention = retention
-        # (station_id, direction, timestamp, frame): the columns of _INSERT, in its order.
-        self._buffer: deque[tuple[str, str, datetime, str]] = deque(maxlen=max_buffered)
+        self._buffer: deque[Row] = deque(maxlen=max_buffered)
         self._max_frame_chars = max_frame_chars
         self._flush_interval = flush_interval
         self._purge_interval = purge_interval
@@ -108,24 +299,15 @@ class MessageLog:
             return
         rows = list(self._buffer)
         self._buffer.clear()
-
-        def job(connection: Connection) -> None:
-            _INSERT.execute_many_tuples(connection, rows)
-
-        await self._store.write_behind(job)
+        await self.frames.append(rows)
         self.written += len(rows)
 
     async def purge(self) -> int:
         """Delete frames older than the retention; returns how many."""
-        cutoff = self._clock() - self.retention
-
-        def job(connection: Connection) -> int:
-            return connection.execute(delete(message_log).where(message_log.c.timestamp < cutoff)).rowcount
-
-        return int(await self._store.write_behind(job))
+        return await self.frames.purge(self._clock() - self.retention)
 
     async def close(self) -> None:
-        """Stop the writer, writing what is buffered."""
+        """Stop the writer, write what is buffered and close the frame table."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -133,10 +315,11 @@ class MessageLog:
             self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
+        await self.frames.close()
 
 
 async def frames_of(
-    store: Store,
+    frames: FrameTable,
     station_id: str,
     *,
     direction: str | None = None,
@@ -149,7 +332,7 @@ async def frames_of(
     """A page of the station's logged frames and how many match in all.
 
     Raises:
-        sqlalchemy.exc.SQLAlchemyError: the store failed.
+        sqlalchemy.exc.SQLAlchemyError: the database failed.
     """
     conditions = [message_log.c.station_id == station_id]
     if direction is not None:
@@ -169,4 +352,4 @@ async def frames_of(
         ).scalar_one()
         return [LoggedFrame(r.id, r.station_id, r.direction, r.timestamp, r.frame) for r in rows], int(total)
 
-    return await store.read(job)
+    return await frames.read(job)

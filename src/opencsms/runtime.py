@@ -21,7 +21,7 @@ from opencsms.command_queue import CommandQueue
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.services import Domain
-from opencsms.message_log import MessageLog
+from opencsms.message_log import MessageLog, open_frame_table
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.sessions import SessionManager
@@ -194,7 +194,14 @@ async def start(settings: Settings) -> Runtime:
     domain.certificates.validity_days = settings.certificate_validity_days
     message_log = None
     if settings.message_log_retention_days > 0:
-        message_log = MessageLog(store, retention=timedelta(days=settings.message_log_retention_days))
+        try:
+            frames = await open_frame_table(store)
+        except BaseException:
+            if cluster is not None:
+                await cluster.close()
+            await store.close()
+            raise
+        message_log = MessageLog(frames, retention=timedelta(days=settings.message_log_retention_days))
         message_log.start()
         sessions.frame_recorder = message_log.observer
     command_queue = CommandQueue(store, sessions, bus)

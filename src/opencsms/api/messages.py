@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from opencsms import message_log
-from opencsms.api.deps import DomainDep
+from opencsms.api.deps import api_state
 from opencsms.api.paging import Page, PageParams, page_params
 
 router = APIRouter(prefix="/api/v1/stations/{station_id}/messages", tags=["stations"])
@@ -25,18 +25,22 @@ class FrameOut(BaseModel):
 
 @router.get("")
 async def list_messages(
+    request: Request,
     station_id: Annotated[str, Path(min_length=1, max_length=48)],
-    domain: DomainDep,
     page: Annotated[PageParams, Depends(page_params)],
     direction: Literal["in", "out"] | None = None,
     timestamp_from: Annotated[datetime | None, Query(description="at or after (ISO 8601)")] = None,
     timestamp_to: Annotated[datetime | None, Query(description="before (ISO 8601)")] = None,
 ) -> Page[FrameOut]:
     """Frames as they went over the wire (``in``: from the station). Sort by id or timestamp.
-    Kept for ``OPENCSMS_MESSAGE_LOG_RETENTION_DAYS``; written within a second of the frame."""
+    Kept for ``OPENCSMS_MESSAGE_LOG_RETENTION_DAYS``; written within a second of the frame. With
+    the log turned off (a retention of 0) the list is empty."""
     _, descending = page.sort_key(message_log.SORTABLE, "-id")
+    log = api_state(request).message_log
+    if log is None:
+        return Page[FrameOut](items=[], total=0, limit=page.limit, offset=page.offset)
     frames, total = await message_log.frames_of(
-        domain.store,
+        log.frames,
         station_id,
         direction=direction,
         since=timestamp_from,
