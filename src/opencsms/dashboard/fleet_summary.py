@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from opencsms.store.schema import connectors, meter_values, stations, transactions
+from opencsms.domain.meter_readings import numeric_value, sampled_values
+from opencsms.domain.model import SampledValue
+from opencsms.store.schema import connectors, meter_samples, stations, transactions
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 ACTIVE_POWER = "Power.Active.Import"
@@ -130,10 +131,10 @@ def _power_and_energy(connection: Connection, day_start: datetime) -> tuple[floa
     return power, energy
 
 
-def _latest_samples(connection: Connection) -> dict[int, list[Any]]:
+def _latest_samples(connection: Connection) -> dict[int, list[SampledValue]]:
     """The values of each running session's latest sample (one index seek per session)."""
-    mv = meter_values
-    later = meter_values.alias("later")
+    mv = meter_samples
+    later = meter_samples.alias("later")
     newest = (
         select(func.max(later.c.timestamp))
         .where(later.c.transaction_id == transactions.c.id)
@@ -141,42 +142,60 @@ def _latest_samples(connection: Connection) -> dict[int, list[Any]]:
         .scalar_subquery()
     )
     rows = connection.execute(
-        select(mv.c.transaction_id, mv.c.measurand, mv.c.phase, mv.c.unit, mv.c.value_num)
+        select(mv.c.transaction_id, mv.c.timestamp, mv.c.sampled_values)
         .select_from(transactions.join(mv, mv.c.transaction_id == transactions.c.id))
         .where(and_(transactions.c.status == "active", mv.c.timestamp == newest))
     ).all()
-    latest: dict[int, list[Any]] = {}
+    latest: dict[int, list[SampledValue]] = {}
     for row in rows:
-        latest.setdefault(row.transaction_id, []).append(row)
+        latest.setdefault(row.transaction_id, []).extend(value for _, value in sampled_values(row))
     return latest
 
 
 def _register_before(
     connection: Connection, transaction_ids: Sequence[int], moment: datetime
 ) -> dict[int, float]:
-    """Each session's energy register just before ``moment`` (registers only go up: the max)."""
-    mv = meter_values
-    rows = connection.execute(
-        select(mv.c.transaction_id, mv.c.unit, func.max(mv.c.value_num))
+    """Each session's energy register in its last sample before ``moment`` that has one
+    (registers only go up: the latest is the highest)."""
+    mv = meter_samples
+    earlier = meter_samples.alias("earlier")
+    # Samples are JSON text: a substring test finds those naming the register, on every database.
+    names_register = f'%"{ENERGY_REGISTER}"%'
+    newest = (
+        select(func.max(earlier.c.timestamp))
         .where(
-            mv.c.transaction_id.in_(transaction_ids),
-            mv.c.measurand == ENERGY_REGISTER,
-            mv.c.phase.is_(None),
-            mv.c.timestamp < moment,
+            earlier.c.transaction_id == mv.c.transaction_id,
+            earlier.c.timestamp < moment,
+            earlier.c.sampled_values.like(names_register),
         )
-        .group_by(mv.c.transaction_id, mv.c.unit)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(mv.c.transaction_id, mv.c.timestamp, mv.c.sampled_values).where(
+            mv.c.transaction_id.in_(transaction_ids),
+            mv.c.timestamp == newest,
+            mv.c.sampled_values.like(names_register),
+        )
     ).all()
-    return {tid: value * _TO_BASE_UNIT.get(unit or "", 1.0) for tid, unit, value in rows if value is not None}
+    registers: dict[int, float] = {}
+    for row in rows:
+        value = reading([value for _, value in sampled_values(row)], ENERGY_REGISTER)
+        if value is not None:
+            registers[row.transaction_id] = max(value, registers.get(row.transaction_id, value))
+    return registers
 
 
-def reading(values: Iterable[Any], measurand: str) -> float | None:
+def reading(values: Iterable[SampledValue], measurand: str) -> float | None:
     """The total of ``measurand`` in W or Wh: its phase-less value, else the sum of its phases."""
     total: float | None = None
     phases: float | None = None
     for value in values:
-        if value.measurand != measurand or value.value_num is None:
+        if value.measurand != measurand:
             continue
-        number = value.value_num * _TO_BASE_UNIT.get(value.unit or "", 1.0)
+        number = numeric_value(value.value, value.format)
+        if number is None:
+            continue
+        number *= _TO_BASE_UNIT.get(value.unit or "", 1.0)
         if value.phase is None:
             total = number
         elif value.phase in ("L1", "L2", "L3", "L1-N", "L2-N", "L3-N"):

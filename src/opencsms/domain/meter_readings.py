@@ -1,4 +1,4 @@
-"""Sampled values to stored rows and back; the numeric reading of a value string."""
+"""Samples to stored rows and back; the numeric reading of a value string."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.engine import Row
+import orjson
 
 from opencsms.domain.model import MeterSample, SampledValue
 
@@ -20,6 +20,15 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 SIGNED_DATA_FORMAT = "SignedData"
 
 _VALUE_FIELDS = tuple(field.name for field in fields(SampledValue))
+
+
+class StoredSample(Protocol):
+    """A ``meter_samples`` row, or any row with its time and values."""
+
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def sampled_values(self) -> str: ...
 
 
 def numeric_value(value: str, value_format: str | None = None) -> float | None:
@@ -42,8 +51,8 @@ def sample_rows(
     transaction_id: int | None,
     transaction_ref: str | None,
 ) -> list[tuple[Any, ...]]:
-    """One ``meter_values`` row per sampled value, the value kept verbatim; each row holds the
-    values of :data:`opencsms.store.meter_values.COLUMNS`, in that order."""
+    """One ``meter_samples`` row per sample, its values kept verbatim as a JSON array; each row
+    holds the values of :data:`opencsms.store.meter_values.COLUMNS`, in that order."""
     return [
         (
             transaction_id,
@@ -52,33 +61,20 @@ def sample_rows(
             evse_id,
             connector_id,
             sample.timestamp,
-            value.measurand,
-            value.phase,
-            value.unit,
-            value.context,
-            value.location,
-            value.format,
-            value.value,
-            numeric_value(value.value, value.format),
-            value.signed_data,
+            # orjson writes each SampledValue (a dataclass) as an object of all its fields.
+            orjson.dumps(sample.values).decode(),
         )
         for sample in samples
-        for value in sample.values
     ]
 
 
-def sampled_value(row: Row[Any]) -> tuple[datetime, SampledValue]:
-    """A stored row back as (timestamp, value)."""
-    return row.timestamp, SampledValue(
-        value=row.value,
-        measurand=row.measurand,
-        phase=row.phase,
-        unit=row.unit,
-        context=row.context,
-        location=row.location,
-        format=row.format,
-        signed_data=row.signed_data,
-    )
+def sampled_values(row: StoredSample) -> list[tuple[datetime, SampledValue]]:
+    """A stored sample back as (timestamp, value) pairs, in the order the station sent them."""
+    timestamp = row.timestamp
+    return [
+        (timestamp, SampledValue(**{name: value[name] for name in _VALUE_FIELDS if name in value}))
+        for value in orjson.loads(row.sampled_values)
+    ]
 
 
 def samples_json(samples: Sequence[MeterSample]) -> list[dict[str, Any]]:

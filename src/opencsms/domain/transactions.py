@@ -16,7 +16,7 @@ from sqlalchemy.engine import Row
 
 from opencsms.domain import transaction_jobs as jobs
 from opencsms.domain.events import EventPublisher
-from opencsms.domain.meter_readings import sampled_value, samples_json
+from opencsms.domain.meter_readings import sampled_values, samples_json
 from opencsms.domain.model import (
     MeterSample,
     SampledValue,
@@ -253,7 +253,7 @@ class TransactionService:
         return [_transaction(row) for row in rows]
 
     async def meter_values_of(self, transaction_id: int) -> builtins.list[tuple[datetime, SampledValue]]:
-        """The transaction's samples in time order, as stored.
+        """The transaction's sampled values in time order, as stored.
 
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
@@ -261,12 +261,12 @@ class TransactionService:
         rows = await self._store.read(
             lambda connection: meter_rows.of_transaction(connection, transaction_id)
         )
-        return [sampled_value(row) for row in rows]
+        return [pair for row in rows for pair in sampled_values(row)]
 
     async def meter_values_of_station(
         self, station_id: str, limit: int = 1000
     ) -> builtins.list[tuple[datetime, SampledValue]]:
-        """The station's latest ``limit`` samples, in or outside transactions, in time order.
+        """The station's latest ``limit`` sampled values, in or outside transactions, in time order.
 
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
@@ -274,7 +274,9 @@ class TransactionService:
         rows = await self._store.read(
             lambda connection: meter_rows.latest_of_station(connection, station_id, limit)
         )
-        return [sampled_value(row) for row in reversed(rows)]
+        # Every sample holds at least one value: ``limit`` samples hold enough.
+        values = [pair for row in reversed(rows) for pair in sampled_values(row)]
+        return values[-limit:] if limit > 0 else []
 
 
 def _transaction(row: Row[Any]) -> Transaction:

@@ -1,4 +1,4 @@
-"""Rows of ``meter_values``: every sampled value, verbatim, with or without a known transaction."""
+"""Rows of ``meter_samples``: every sample (its values verbatim), with or without a known transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.driver_statements import DriverStatement
-from opencsms.store.schema import meter_values, transactions
+from opencsms.store.schema import meter_samples, transactions
 
 # Every column a caller gives for each row, in the order it gives them (the insert is one
 # executemany of plain tuples).
@@ -20,46 +20,40 @@ COLUMNS = (
     "evse_id",
     "connector_id",
     "timestamp",
-    "measurand",
-    "phase",
-    "unit",
-    "context",
-    "location",
-    "format",
-    "value",
-    "value_num",
-    "signed_data",
+    "sampled_values",
 )
 
-_INSERT = DriverStatement(meter_values.insert(), columns=COLUMNS)
+_INSERT = DriverStatement(meter_samples.insert(), columns=COLUMNS)
 _LINK = (
-    update(meter_values)
+    update(meter_samples)
     .where(
-        meter_values.c.station_id == bindparam("station"),
-        meter_values.c.transaction_ref == bindparam("ref"),
-        meter_values.c.transaction_id.is_(None),
+        meter_samples.c.station_id == bindparam("station"),
+        meter_samples.c.transaction_ref == bindparam("ref"),
+        meter_samples.c.transaction_id.is_(None),
     )
     .values(transaction_id=bindparam("tid"))
 )
 _OF_TRANSACTION = (
-    select(meter_values)
-    .where(meter_values.c.transaction_id == bindparam("tid"))
-    .order_by(meter_values.c.timestamp, meter_values.c.id)
+    select(meter_samples)
+    .where(meter_samples.c.transaction_id == bindparam("tid"))
+    .order_by(meter_samples.c.timestamp, meter_samples.c.id)
 )
 
 # Through the station's transactions (the transaction index) and the unlinked samples (the
-# partial index): meter_values has no index on the station alone.
+# partial index): meter_samples has no index on the station alone.
 _LATEST_OF_STATION = (
-    select(meter_values)
+    select(meter_samples)
     .where(
         or_(
-            meter_values.c.transaction_id.in_(
+            meter_samples.c.transaction_id.in_(
                 select(transactions.c.id).where(transactions.c.station_id == bindparam("station"))
             ),
-            and_(meter_values.c.transaction_id.is_(None), meter_values.c.station_id == bindparam("station")),
+            and_(
+                meter_samples.c.transaction_id.is_(None), meter_samples.c.station_id == bindparam("station")
+            ),
         )
     )
-    .order_by(meter_values.c.timestamp.desc(), meter_values.c.id.desc())
+    .order_by(meter_samples.c.timestamp.desc(), meter_samples.c.id.desc())
     .limit(bindparam("limit"))
 )
 

@@ -139,8 +139,12 @@ transactions = Table(
     sqlite_autoincrement=True,
 )
 
-meter_values = Table(
-    "meter_values",
+# One row per sample: the values a station sampled at one moment (a 1.6 MeterValue, a 2.0.1
+# meterValue), kept verbatim as a JSON array (see ``domain.meter_readings``). A station sends
+# several measurands per sample (energy, power, current and voltage per phase), so a row per
+# sampled value multiplied the rows, the index entries and the work of every insert.
+meter_samples = Table(
+    "meter_samples",
     metadata,
     Column("id", BigIntegerId, primary_key=True, autoincrement=True),
     Column("transaction_id", ForeignKey("transactions.id")),
@@ -150,26 +154,19 @@ meter_values = Table(
     Column("evse_id", Integer),
     Column("connector_id", Integer),
     Column("timestamp", UtcDateTime, nullable=False),
-    Column("measurand", String, nullable=False),
-    Column("phase", String),
-    Column("unit", String),
-    Column("context", String),
-    Column("location", String),
-    Column("format", String),
-    Column("value", String, nullable=False),
-    Column("value_num", Float),
-    Column("signed_data", String),
+    # JSON text: the sampled values, each an object of SampledValue's non-null fields.
+    Column("sampled_values", String, nullable=False),
     Index(None, "transaction_id", "timestamp"),
 )
 # Samples of a known transaction are found through the transaction. Only the few that name no
 # known transaction are indexed by station, so a busy fleet's inserts touch one index page per
 # running transaction, not also one per station in two indexes (each commit wrote all of those
 # pages again).
-_UNLINKED = meter_values.c.transaction_id.is_(None)
-for _name, _column in (("ref", meter_values.c.transaction_ref), ("timestamp", meter_values.c.timestamp)):
+_UNLINKED = meter_samples.c.transaction_id.is_(None)
+for _name, _column in (("ref", meter_samples.c.transaction_ref), ("timestamp", meter_samples.c.timestamp)):
     Index(
-        f"ix_meter_values_unlinked_{_name}",
-        meter_values.c.station_id,
+        f"ix_meter_samples_unlinked_{_name}",
+        meter_samples.c.station_id,
         _column,
         sqlite_where=_UNLINKED,
         postgresql_where=_UNLINKED,
