@@ -177,6 +177,15 @@ async def start(settings: Settings) -> Runtime:
         on_event=publishing_through(LiveTransactions(), bus.publish),
         wants_event=LiveTransactions.wanted_through(bus.wants),
     )
+    if cluster is not None:
+        domain.stations.node_id = cluster.node_id
+        cluster.sweep_gone_nodes(domain.stations, settings.node_sweep_interval)
+    else:
+        # Alone, this server holds every connection there is: none has survived its previous run,
+        # whose disconnects a crash left unrecorded. (Nodes of a cluster cannot know that.)
+        stale = await domain.stations.forget_connections()
+        if stale:
+            log.info("%d stations were still marked connected from the previous run: now disconnected", stale)
     api_keys = ApiKeyService(store)
     bootstrap_api_key = await _bootstrap_admin_key(api_keys)
     sessions = SessionManager(

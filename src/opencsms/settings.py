@@ -71,6 +71,9 @@ class Settings:
     handshake_timeout: float = 10.0
     #: How long a connected station gets to answer a ping when another connection claims its id.
     takeover_ping_timeout: float = 5.0
+    #: In a cluster, how often (seconds) a node looks for gone nodes and marks their stations
+    #: disconnected; 0 turns it off.
+    node_sweep_interval: float = 30.0
     #: Days the raw OCPP message log keeps frames; 0 turns the log off.
     message_log_retention_days: float = 7.0
     #: Webhook deliveries: attempts before giving up, and the first retry delay (then doubling), seconds.

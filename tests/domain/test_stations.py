@@ -193,3 +193,44 @@ async def test_a_failing_event_handler_does_not_fail_the_call(store: Store) -> N
     domain = Domain(store, on_event=broken)
     decision = await domain.stations.boot("CP1", BOOT, NOW)
     assert decision.status is ACCEPTED
+
+
+async def test_a_late_disconnect_from_the_old_node_leaves_the_new_connection(domain: Domain) -> None:
+    """In a cluster a station may reconnect to node b before node a sees its old socket close."""
+    stations = domain.stations
+    stations.node_id = "a"
+    await stations.connected("CP1", "1.6", NOW)
+    stations.node_id = "b"
+    await stations.connected("CP1", "1.6", NOW + timedelta(seconds=1))
+    stations.node_id = "a"
+    await stations.disconnected("CP1", NOW + timedelta(seconds=2))
+    station = await stations.get("CP1")
+    assert station is not None and station.connected
+    stations.node_id = "b"
+    await stations.disconnected("CP1", NOW + timedelta(seconds=3))
+    station = await stations.get("CP1")
+    assert station is not None and not station.connected
+
+
+async def test_a_gone_node_is_swept_only_when_absent_twice_in_a_row(domain: Domain) -> None:
+    """One sweep finding a node absent may be a NATS blip; the second in a row lets its stations go."""
+    from opencsms.cluster import GoneNodeSweeper
+
+    answers = {"x": [False, True, False, False]}
+
+    class Cluster:
+        async def node_alive(self, node_id: str) -> bool | None:
+            return answers[node_id].pop(0)
+
+    stations = domain.stations
+    stations.node_id = "x"
+    await stations.connected("CP-X", "1.6", NOW)
+    stations.node_id = "me"
+    sweeper = GoneNodeSweeper(Cluster(), stations, interval=0)  # type: ignore[arg-type]
+    assert await sweeper.sweep() == {}  # absent once
+    assert await sweeper.sweep() == {}  # back: the count starts over
+    assert await sweeper.sweep() == {}  # absent once again
+    assert await sweeper.sweep() == {"x": ["CP-X"]}
+    station = await stations.get("CP-X")
+    assert station is not None and not station.connected
+    assert await stations.nodes_holding_connections() == []

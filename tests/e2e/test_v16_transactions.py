@@ -168,3 +168,38 @@ async def test_meter_values_without_transaction_are_stored(server: Runtime) -> N
     assert frame[0] == 3
     await st.close()
     assert await server.domain.transactions.meter_values_of_station("CP-MV")
+
+
+async def test_stations_left_marked_connected_by_a_crash_are_disconnected_at_the_next_start(
+    server_factory: Callable[..., Any],
+) -> None:
+    """A crash records no disconnect: a server starting alone marks every station disconnected,
+    so a station that never comes back does not show as connected forever."""
+    rt: Runtime = await server_factory()
+    st = await RawStation.open(rt.ocpp_url, "CP-CRASH")
+    await st.call("BootNotification", BOOT)
+    await st.close()
+    await rt.stop()
+    # What a crash leaves behind: the station still marked connected.
+    from sqlalchemy import update
+
+    from opencsms.store import Store
+    from opencsms.store.schema import stations
+
+    store = await Store.open(rt.settings.database_url)
+    try:
+        await store.write(lambda c: c.execute(update(stations).values(connected=True)))
+    finally:
+        await store.close()
+
+    rt2: Runtime = await server_factory()
+    try:
+        station = await rt2.domain.stations.get("CP-CRASH")
+        assert station is not None and not station.connected
+        st = await RawStation.open(rt2.ocpp_url, "CP-CRASH")
+        await st.call("BootNotification", BOOT)
+        station = await rt2.domain.stations.get("CP-CRASH")
+        assert station is not None and station.connected
+        await st.close()
+    finally:
+        await rt2.stop()

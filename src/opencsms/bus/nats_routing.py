@@ -49,13 +49,18 @@ class LocalStations(Protocol):
         ...
 
 
-def station_subject(prefix: str, station_id: str) -> str:
-    """The station's subject: characters NATS reserves (``.``, ``*``, ``>``, spaces) percent-encoded."""
-    token = "".join(
+def subject_token(text: str) -> str:
+    """``text`` as one subject token, the characters NATS reserves (``.``, ``*``, ``>``, spaces)
+    percent-encoded."""
+    return "".join(
         ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "".join(f"%{b:02X}" for b in ch.encode())
-        for ch in station_id
+        for ch in text
     )
-    return f"{prefix}.station.{token}"
+
+
+def station_subject(prefix: str, station_id: str) -> str:
+    """The station's subject (see :func:`subject_token`)."""
+    return f"{prefix}.station.{subject_token(station_id)}"
 
 
 def encode_error(exc: BaseException) -> dict[str, Any]:

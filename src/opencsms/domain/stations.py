@@ -58,6 +58,8 @@ class StationService:
         # Heartbeats only move last_seen, so they are coalesced and written behind (see heartbeat).
         self._seen: dict[str, datetime] = {}
         self._seen_flush: asyncio.Future[None] | None = None
+        #: This node's id in a cluster (recorded with each connection it holds); None alone.
+        self.node_id: str | None = None
 
     @property
     def new_station_status(self) -> RegistrationStatus:
@@ -237,37 +239,69 @@ class StationService:
         )
 
     async def connected(self, station_id: str, ocpp_version: str, now: datetime) -> None:
-        """Record that the station connected with ``ocpp_version``.
+        """Record that the station connected with ``ocpp_version`` (to this node).
 
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
         """
-        await self._set_connected(station_id, connected=True, ocpp_version=ocpp_version, now=now)
-        self._events.publish("station.connected", station_id, {"ocpp_version": ocpp_version})
-
-    async def disconnected(self, station_id: str, now: datetime) -> None:
-        """Record that the station's connection closed.
-
-        Raises:
-            sqlalchemy.exc.SQLAlchemyError: the store failed.
-        """
-        await self._set_connected(station_id, connected=False, ocpp_version=None, now=now)
-        self._events.publish("station.disconnected", station_id, {})
-
-    async def _set_connected(
-        self, station_id: str, *, connected: bool, ocpp_version: str | None, now: datetime
-    ) -> None:
         new_status = self.new_station_status.value
+        node = self.node_id
         await self._store.write(
             lambda connection: station_rows.set_connected(
                 connection,
                 station_id,
-                connected=connected,
                 ocpp_version=ocpp_version,
                 registration_status=new_status,
                 now=now,
+                node=node,
             )
         )
+        self._events.publish("station.connected", station_id, {"ocpp_version": ocpp_version})
+
+    async def disconnected(self, station_id: str, now: datetime) -> None:
+        """Record that the station's connection (to this node) closed; nothing when the station
+        has meanwhile connected to another node of the cluster.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        node = self.node_id
+        recorded = await self._store.write(
+            lambda connection: station_rows.set_disconnected(connection, station_id, now=now, node=node)
+        )
+        if recorded:
+            self._events.publish("station.disconnected", station_id, {})
+
+    async def forget_connections(self) -> int:
+        """Mark every station disconnected, for a server starting alone: no connection can have
+        survived its previous run (after a crash nothing recorded the disconnects). Returns how
+        many stations were marked connected.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        return await self._store.write(station_rows.forget_connections)
+
+    async def nodes_holding_connections(self) -> list[str]:
+        """The other nodes the stations table names as holding connections.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        me = self.node_id or ""
+        return await self._store.read(lambda connection: station_rows.nodes_holding(connection, me))
+
+    async def forget_node(self, node: str) -> list[str]:
+        """Mark disconnected the stations a gone node held (its crash recorded nothing); returns
+        their ids, each also announced as ``station.disconnected``.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        ids = await self._store.write(lambda connection: station_rows.forget_node(connection, node))
+        for station_id in ids:
+            self._events.publish("station.disconnected", station_id, {"node_gone": node})
+        return ids
 
     async def register(self, station_id: str, status: RegistrationStatus) -> None:
         """Set the station's registration (an operator's decision), creating it if unknown.

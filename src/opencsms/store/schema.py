@@ -53,6 +53,8 @@ stations = Table(
     Column("boot_reason", String),
     Column("ocpp_version", String(8)),
     Column("connected", Boolean, nullable=False, server_default=false()),
+    # In a cluster, the node holding the station's connection (its node id); else NULL.
+    Column("connected_node", String(200)),
     Column("last_seen", UtcDateTime),
     Column("last_boot", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.schema import stations
@@ -86,19 +86,56 @@ def set_connected(
     connection: Connection,
     station_id: str,
     *,
-    connected: bool,
-    ocpp_version: str | None,
+    ocpp_version: str,
     registration_status: str,
     now: datetime,
+    node: str | None = None,
 ) -> None:
-    """Record a connect (with its version) or a disconnect; a station first seen gets
+    """Record a connect with its version (on ``node`` in a cluster); a station first seen gets
     ``registration_status``."""
-    changes: dict[str, Any] = {"connected": connected, "last_seen": now}
-    if ocpp_version is not None:
-        changes["ocpp_version"] = ocpp_version
+    changes: dict[str, Any] = {"connected": True, "last_seen": now, "ocpp_version": ocpp_version}
+    changes["connected_node"] = node
     statement = upsert_statement(connection, stations, keys=("id",), update=tuple(changes))
     values = {"id": station_id, "registration_status": registration_status, "created_at": now, **changes}
     connection.execute(statement, values)
+
+
+def set_disconnected(
+    connection: Connection, station_id: str, *, now: datetime, node: str | None = None
+) -> bool:
+    """Record a disconnect seen on ``node``, unless another node holds the station by now (it
+    reconnected there first); returns whether it was recorded."""
+    holder = stations.c.connected_node
+    statement = (
+        update(stations)
+        .where(stations.c.id == station_id, or_(holder.is_(None), holder == node))
+        .values(connected=False, connected_node=None, last_seen=now)
+    )
+    return bool(connection.execute(statement).rowcount)
+
+
+def nodes_holding(connection: Connection, other_than: str) -> list[str]:
+    """The nodes that, by the stations table, hold connections (``other_than`` left out)."""
+    holder = stations.c.connected_node
+    statement = (
+        select(holder).distinct().where(stations.c.connected, holder.is_not(None), holder != other_than)
+    )
+    return [row[0] for row in connection.execute(statement)]
+
+
+def forget_node(connection: Connection, node: str) -> list[str]:
+    """Mark disconnected every station held by ``node`` (gone); returns their ids."""
+    held = (stations.c.connected_node == node) & stations.c.connected
+    ids = [row[0] for row in connection.execute(select(stations.c.id).where(held))]
+    if ids:
+        connection.execute(update(stations).where(held).values(connected=False, connected_node=None))
+    return ids
+
+
+def forget_connections(connection: Connection) -> int:
+    """Mark every station disconnected; returns how many were marked connected."""
+    statement = update(stations).where(stations.c.connected).values(connected=False, connected_node=None)
+    return int(connection.execute(statement).rowcount)
 
 
 def touch(connection: Connection, last_seen: Mapping[str, datetime]) -> None:

@@ -1,0 +1,55 @@
+"""A node that dies cannot record its stations' disconnects: the others do, once NATS reports
+it absent twice in a row; a node that is up keeps its stations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert
+
+from opencsms.cluster import GoneNodeSweeper
+from opencsms.store.schema import stations
+from tests.cluster.conftest import Nodes
+from tests.e2e.wsclient import RawStation
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
+
+BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "AC22"}
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+def sweeper_of(node) -> GoneNodeSweeper:  # type: ignore[no-untyped-def]
+    assert node.cluster is not None and node.cluster.sweeper is not None
+    return node.cluster.sweeper
+
+
+async def test_stations_of_a_gone_node_are_marked_disconnected_by_the_others(nodes: Nodes) -> None:
+    station = await RawStation.open(nodes.a.ocpp_url, "CP-ON-A", ("ocpp1.6",))
+    try:
+        await station.call("BootNotification", BOOT16)
+        # A node that crashed: its station is still marked connected, held by it.
+        await nodes.b.store.write(
+            lambda c: c.execute(
+                insert(stations).values(
+                    id="CP-ORPHANED",
+                    registration_status="Accepted",
+                    connected=True,
+                    connected_node="node-that-crashed",
+                    created_at=NOW,
+                )
+            )
+        )
+        assert await nodes.b.cluster.node_alive("a") is True  # type: ignore[union-attr]
+        assert await nodes.b.cluster.node_alive("node-that-crashed") is False  # type: ignore[union-attr]
+
+        assert await sweeper_of(nodes.b).sweep() == {}  # absent once: maybe a NATS blip
+        assert await sweeper_of(nodes.b).sweep() == {"node-that-crashed": ["CP-ORPHANED"]}
+
+        orphaned = await nodes.a.domain.stations.get("CP-ORPHANED")
+        on_a = await nodes.b.domain.stations.get("CP-ON-A")
+        assert orphaned is not None and not orphaned.connected
+        assert on_a is not None and on_a.connected  # node a is up: its station stays
+        assert await sweeper_of(nodes.a).sweep() == {}  # nothing left to sweep
+    finally:
+        await station.close()
