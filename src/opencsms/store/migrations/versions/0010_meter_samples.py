@@ -52,16 +52,16 @@ def _create_samples() -> None:
             ["transaction_id"], ["transactions.id"], name="fk_meter_samples_transaction_id_transactions"
         ),
     )
-    op.create_index(
-        "ix_meter_samples_transaction_id_timestamp", "meter_samples", ["transaction_id", "timestamp"]
-    )
-    for name, column in (
-        ("ix_meter_samples_unlinked_ref", "transaction_ref"),
-        ("ix_meter_samples_unlinked_timestamp", "timestamp"),
-    ):
-        op.create_index(
-            name, "meter_samples", ["station_id", column], sqlite_where=_UNLINKED, postgresql_where=_UNLINKED
-        )
+    _create_indexes("meter_samples")
+
+
+def _create_indexes(table: str) -> None:
+    """By transaction and time; by station only for samples of no known transaction (as 0009)."""
+    op.create_index(f"ix_{table}_transaction_id_timestamp", table, ["transaction_id", "timestamp"])
+    for name, column in (("unlinked_ref", "transaction_ref"), ("unlinked_timestamp", "timestamp")):
+        index = f"ix_{table}_{name}"
+        columns = ["station_id", column]
+        op.create_index(index, table, columns, sqlite_where=_UNLINKED, postgresql_where=_UNLINKED)
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list[Any]]:
@@ -107,16 +107,7 @@ def downgrade() -> None:
             ["transaction_id"], ["transactions.id"], name="fk_meter_values_transaction_id_transactions"
         ),
     )
-    op.create_index(
-        "ix_meter_values_transaction_id_timestamp", "meter_values", ["transaction_id", "timestamp"]
-    )
-    for name, column in (
-        ("ix_meter_values_unlinked_ref", "transaction_ref"),
-        ("ix_meter_values_unlinked_timestamp", "timestamp"),
-    ):
-        op.create_index(
-            name, "meter_values", ["station_id", column], sqlite_where=_UNLINKED, postgresql_where=_UNLINKED
-        )
+    _create_indexes("meter_values")
     connection = op.get_bind()
     samples = connection.execute(sa.select(_new).order_by(_new.c.id)).all()
     rows = [
