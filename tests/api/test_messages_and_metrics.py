@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 
+from opencsms.message_log import log_file_of
 from opencsms.runtime import Runtime
+from tests.conftest import admin_key, auth
 from tests.e2e.wsclient import RawStation
 from tests.simulate.csms import poll
 
@@ -81,3 +86,17 @@ async def test_metrics_count_stations_messages_transactions_and_energy(
     finally:
         await st.close()
     await poll(lambda: "CP-MET" not in server.sessions.sessions)
+
+
+async def test_with_the_log_turned_off_no_frames_are_listed(server_factory: Callable[..., Any]) -> None:
+    rt: Runtime = await server_factory(message_log_retention_days=0)
+    try:
+        st = await RawStation.open(rt.ocpp_url, "CP-NOLOG", ("ocpp1.6",))
+        await st.call("BootNotification", BOOT16)
+        await st.close()
+        async with httpx.AsyncClient(base_url=rt.http_url, headers=auth(admin_key(rt)), timeout=10) as api:
+            page = (await api.get("/api/v1/stations/CP-NOLOG/messages")).json()
+        assert page == {"items": [], "total": 0, "limit": 50, "offset": 0}
+        assert not log_file_of(rt.store.engine.url).exists()  # type: ignore[union-attr]
+    finally:
+        await rt.stop()
