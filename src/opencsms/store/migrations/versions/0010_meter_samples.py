@@ -36,9 +36,9 @@ _old = sa.table("meter_values", sa.column("id"), *(sa.column(name) for name in (
 _new = sa.table("meter_samples", sa.column("id"), *(sa.column(name) for name in (*_KEY, "sampled_values")))
 
 
-def _create_samples() -> None:
-    op.create_table(
-        "meter_samples",
+def _key_columns(table: str) -> list[Any]:
+    """The id, the key of a sample (transaction, station, EVSE, connector, time) and the keys' constraints."""
+    return [
         sa.Column("id", _BIGINT_ID, autoincrement=True, nullable=False),
         sa.Column("transaction_id", sa.Integer()),
         sa.Column("transaction_ref", sa.String()),
@@ -46,12 +46,16 @@ def _create_samples() -> None:
         sa.Column("evse_id", sa.Integer()),
         sa.Column("connector_id", sa.Integer()),
         sa.Column("timestamp", _TIMESTAMP, nullable=False),
-        sa.Column("sampled_values", sa.String(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_meter_samples"),
+        sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
         sa.ForeignKeyConstraint(
-            ["transaction_id"], ["transactions.id"], name="fk_meter_samples_transaction_id_transactions"
+            ["transaction_id"], ["transactions.id"], name=f"fk_{table}_transaction_id_transactions"
         ),
-    )
+    ]
+
+
+def _create_samples() -> None:
+    values = sa.Column("sampled_values", sa.String(), nullable=False)
+    op.create_table("meter_samples", *_key_columns("meter_samples"), values)
     _create_indexes("meter_samples")
 
 
@@ -86,13 +90,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_table(
         "meter_values",
-        sa.Column("id", _BIGINT_ID, autoincrement=True, nullable=False),
-        sa.Column("transaction_id", sa.Integer()),
-        sa.Column("transaction_ref", sa.String()),
-        sa.Column("station_id", sa.String(48), nullable=False),
-        sa.Column("evse_id", sa.Integer()),
-        sa.Column("connector_id", sa.Integer()),
-        sa.Column("timestamp", _TIMESTAMP, nullable=False),
+        *_key_columns("meter_values"),
         sa.Column("measurand", sa.String(), nullable=False),
         sa.Column("phase", sa.String()),
         sa.Column("unit", sa.String()),
@@ -102,10 +100,6 @@ def downgrade() -> None:
         sa.Column("value", sa.String(), nullable=False),
         sa.Column("value_num", sa.Float()),
         sa.Column("signed_data", sa.String()),
-        sa.PrimaryKeyConstraint("id", name="pk_meter_values"),
-        sa.ForeignKeyConstraint(
-            ["transaction_id"], ["transactions.id"], name="fk_meter_values_transaction_id_transactions"
-        ),
     )
     _create_indexes("meter_values")
     connection = op.get_bind()
