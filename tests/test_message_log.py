@@ -146,3 +146,45 @@ async def test_a_retention_of_zero_turns_the_log_off(tmp_path: Path) -> None:
         assert rt.message_log is None and rt.sessions.frame_recorder is None
     finally:
         await rt.stop()
+
+
+async def test_frames_an_earlier_version_kept_in_the_database_move_to_the_log_file(
+    store: Store, tmp_path: Path
+) -> None:
+    """Upgrading keeps the log: frames in the main database's table move, with their ids, into the
+    log file; a move cut short is taken up again without doubling a frame."""
+    from opencsms import message_log as module
+
+    old = MessageLog(StoreFrames(store))
+    for i in range(7):
+        old.record("CP1", "in" if i % 2 else "out", f"frame-{i}")
+    await old.flush()
+    before, _ = await message_log.frames_of(StoreFrames(store), "CP1", descending=False)
+
+    module._ADOPT_CHUNK, chunk = 3, module._ADOPT_CHUNK  # several chunks
+    try:
+        table = await message_log.open_frame_table(store)
+    finally:
+        module._ADOPT_CHUNK = chunk
+    try:
+        assert isinstance(table, SqliteFrameFile)
+        after, total = await message_log.frames_of(table, "CP1", descending=False)
+        assert total == 7 and after == before  # same ids, times, directions and frames
+        assert (await message_log.frames_of(StoreFrames(store), "CP1"))[1] == 0
+        # A move cut short before its delete leaves the frames in both places: they are kept once.
+        rows = [
+            {
+                "id": f.id,
+                "station_id": f.station_id,
+                "direction": f.direction,
+                "timestamp": f.timestamp,
+                "frame": f.frame,
+            }
+            for f in before
+        ]
+        await store.write(lambda c: c.execute(message_log_table.insert(), rows))
+        assert await table.adopt_frames_of(store) == 7
+        assert (await message_log.frames_of(table, "CP1", descending=False)) == (before, 7)
+        assert (await message_log.frames_of(StoreFrames(store), "CP1"))[1] == 0
+    finally:
+        await table.close()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -187,6 +187,29 @@ class SqliteFrameFile:
             self._statements[rows] = sql
         return sql
 
+    async def adopt_frames_of(self, store: Store) -> int:
+        """Move the frames an earlier version kept in the main database's table into this file,
+        with their ids, in chunks; returns how many. Copied first, then deleted there: a move cut
+        short is taken up again at the next start (a frame copied twice is kept once)."""
+        moved = 0
+        last = 0
+        while chunk := await store.read(partial(_old_frames_after, after=last)):
+            await self._in_thread(partial(self._insert_raw, chunk))
+            last = int(chunk[-1][0])
+            moved += len(chunk)
+        if moved:
+            await store.write(partial(_delete_old_frames_up_to, last=last))
+            log.info("message log: moved %d frames from the database into %s", moved, self.path)
+        return moved
+
+    def _insert_raw(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT OR IGNORE INTO message_log (id, station_id, direction, timestamp, frame)"
+                " VALUES (?, ?, ?, ?, ?)",
+                list(rows),
+            )
+
     async def purge(self, cutoff: datetime) -> int:
         return await self._in_thread(partial(self._purge, cutoff))
 
@@ -204,6 +227,23 @@ class SqliteFrameFile:
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._thread.shutdown)
         self._engine.dispose()
+
+
+_ADOPT_CHUNK = 5000
+
+
+def _old_frames_after(connection: Connection, after: int) -> list[tuple[Any, ...]]:
+    # The driver's values as stored (timestamps as SQLite text), to be stored again as they are.
+    result = connection.exec_driver_sql(
+        "SELECT id, station_id, direction, timestamp, frame FROM message_log"
+        " WHERE id > ? ORDER BY id LIMIT ?",
+        (after, _ADOPT_CHUNK),
+    )
+    return [tuple(row) for row in result]
+
+
+def _delete_old_frames_up_to(connection: Connection, last: int) -> None:
+    connection.execute(delete(message_log).where(message_log.c.id <= last))
 
 
 def _delete_before(connection: Connection, cutoff: datetime) -> int:
@@ -228,7 +268,13 @@ async def open_frame_table(store: Store) -> FrameTable:
     path = log_file_of(store.engine.url)
     if path is None:
         return StoreFrames(store)
-    return await SqliteFrameFile.open(path)
+    table = await SqliteFrameFile.open(path)
+    try:
+        await table.adopt_frames_of(store)
+    except BaseException:
+        await table.close()
+        raise
+    return table
 
 
 class MessageLog:
