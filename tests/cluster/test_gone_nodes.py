@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from sqlalchemy import insert
 
 from opencsms.cluster import GoneNodeSweeper
 from opencsms.store.schema import stations
 from tests.cluster.conftest import Nodes
+from tests.conftest import auth
 from tests.e2e.wsclient import RawStation
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
@@ -50,6 +52,10 @@ async def test_stations_of_a_gone_node_are_marked_disconnected_by_the_others(nod
         on_a = await nodes.b.domain.stations.get("CP-ON-A")
         assert orphaned is not None and not orphaned.connected
         assert on_a is not None and on_a.connected  # node a is up: its station stays
+        async with httpx.AsyncClient(base_url=nodes.b.http_url, headers=auth(nodes.admin_key)) as api:
+            listed = {s["id"]: s for s in (await api.get("/api/v1/stations")).json()["items"]}
+        assert (listed["CP-ON-A"]["connected"], listed["CP-ON-A"]["node"]) == (True, "a")
+        assert (listed["CP-ORPHANED"]["connected"], listed["CP-ORPHANED"]["node"]) == (False, None)
         assert await sweeper_of(nodes.a).sweep() == {}  # nothing left to sweep
     finally:
         await station.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from opencsms.domain.model import ConnectorState, Station, Transaction
 
@@ -21,6 +21,7 @@ class StationOut(BaseModel):
     connected: bool
     last_seen: datetime | None
     last_boot: datetime | None
+    node: str | None = Field(None, description="in a cluster, the node holding the station's connection")
 
     @classmethod
     def of(cls, station: Station, online: bool) -> StationOut:
@@ -35,6 +36,7 @@ class StationOut(BaseModel):
             connected=online,
             last_seen=station.last_seen,
             last_boot=station.last_boot,
+            node=station.node if online else None,
         )
 
 

@@ -249,6 +249,8 @@ class Station:
     connected: bool
     last_seen: datetime | None
     last_boot: datetime | None
+    #: In a cluster, the node holding the station's connection; None alone or when disconnected.
+    node: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -373,6 +373,7 @@ def _station(row: Row[Any]) -> Station:
         connected=row.connected,
         last_seen=row.last_seen,
         last_boot=row.last_boot,
+        node=row.connected_node if row.connected else None,
     )
 
 
