@@ -5,6 +5,8 @@ parsing of each frame's header. Whatever a real CSMS does on top of this costs t
 the ratio of opencsms's calls/s to this server's is what the benchmark reports.
 
 Run it alone with ``python -m benchmarks.ceiling --port 9100``; it prints ``ready <port>``.
+``--work-us N`` makes it busy-wait N µs on every CALL before answering: a stand-in for a server that
+does that much work per call, to see what share of the plain ceiling such a server can reach.
 """
 
 from __future__ import annotations
@@ -75,8 +77,18 @@ def _empty() -> bytes:
     return b"{}"
 
 
-async def start_ceiling(host: str = "127.0.0.1", port: int = 0) -> Server:
-    """Start the ceiling server; the bound port is ``server.sockets[0].getsockname()[1]``."""
+def _busy_wait(seconds: float) -> None:
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        pass
+
+
+async def start_ceiling(host: str = "127.0.0.1", port: int = 0, work_us: float = 0.0) -> Server:
+    """Start the ceiling server; the bound port is ``server.sockets[0].getsockname()[1]``.
+
+    ``work_us``: µs of busy-waiting on every CALL before its answer (0: none).
+    """
+    work = work_us / 1e6
     clock = _UtcClock()
     transaction_ids = itertools.count(1)
     results = {name: _results(name, clock, transaction_ids) for name in SUBPROTOCOLS}
@@ -94,6 +106,8 @@ async def start_ceiling(host: str = "127.0.0.1", port: int = 0) -> Server:
                 continue
             if type(frame) is not list or len(frame) != 4 or frame[0] != 2:
                 continue  # results, errors and malformed frames need no answer here
+            if work:
+                _busy_wait(work)
             payload = by_action.get(frame[2], _empty)()
             answer = b"[3,%b,%b]" % (orjson.dumps(frame[1]), payload)
             try:
@@ -113,8 +127,8 @@ async def start_ceiling(host: str = "127.0.0.1", port: int = 0) -> Server:
     )
 
 
-async def _main(host: str, port: int) -> int:
-    server = await start_ceiling(host, port)
+async def _main(host: str, port: int, work_us: float) -> int:
+    server = await start_ceiling(host, port, work_us)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -130,11 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--work-us", type=float, default=0.0, help="µs of busy-waiting per CALL")
     args = parser.parse_args(argv)
     raise_open_files_limit()
     import uvloop
 
-    return uvloop.run(_main(args.host, args.port))
+    return uvloop.run(_main(args.host, args.port, args.work_us))
 
 
 if __name__ == "__main__":

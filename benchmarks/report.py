@@ -194,6 +194,26 @@ def _paced_table(outcomes: list[Outcome]) -> list[str]:
     return _table(header, "lrlrrrrr", rows)
 
 
+def _calibration_table(runs: list[Outcome], plain: Outcome | None) -> list[str]:
+    """The ceiling with work added per call, each against the plain ceiling of the same run."""
+    header = ["work per call", "calls/s", "share of the plain ceiling", "server CPU"]
+    base = 0.0
+    rows = [["none (the ceiling)", "not measured", "-", "-"]]
+    if plain is not None:
+        base = float(plain.figures["calls_per_second"])
+        cpu = f"{_number(plain.figures['server_cpu_percent'])}%"
+        rows = [["none (the ceiling)", _number(base), "100%", cpu]]
+    for outcome in sorted(runs, key=lambda o: float(o.figures.get("work_us", 0.0))):
+        work = f"{outcome.figures.get('work_us', 0):g} µs"
+        if outcome.status != "ok":
+            rows.append([work, outcome.status, "-", "-"])
+            continue
+        calls = float(outcome.figures["calls_per_second"])
+        share = f"{calls / base:.0%}" if base else "-"
+        rows.append([work, _number(calls), share, f"{_number(outcome.figures['server_cpu_percent'])}%"])
+    return _table(header, "lrrr", rows)
+
+
 def _per_action(outcome: Outcome) -> list[str]:
     rows = [
         [action, f"{f['calls']:,}", _number(f["p50_ms"], 1), _number(f["p99_ms"], 1)]
@@ -296,6 +316,16 @@ time per call (validation, group commit with its fsync, the answer) rather than 
 send a message every few seconds at most, so even this is a heavy load.
 """
 
+CALIBRATION_METHOD = """\
+The ceiling again, on the 1.6 mix with {stations:,} busy stations, busy-waiting a fixed time on every CALL
+before its answer (`python -m benchmarks.ceiling --work-us N`): a stand-in for a server that adds that much
+work per call to the bare transport. Each microsecond of work costs more than a microsecond per call here,
+because the transport's own cost per call grows as the server slows down (fewer messages per turn of the
+event loop, more wake-ups of the load generator), so this table, not the work alone, says how much work a
+share of the ceiling allows on this machine. opencsms validates every message, runs the domain and makes
+every transaction message durable before its answer.
+"""
+
 IDLE_METHOD = """\
 Stations connect, boot and stay silent (the server's WebSocket pings still run). The server's RSS is read
 after a warm-up batch of stations and again after all the others have connected and settled; the growth
@@ -349,6 +379,17 @@ def render(outcomes: list[Outcome], meta: dict[str, Any]) -> str:
     if paced:
         think = next((o.figures["think_ms"] for o in paced if "think_ms" in o.figures), plan.paced_think_ms)
         lines += ["## Below saturation", "", PACED_METHOD.format(think_ms=think), *_paced_table(paced), ""]
+    calibration = [o for o in outcomes if o.kind == "calibration"]
+    if calibration:
+        stations = calibration[0].stations
+        plain = _find(outcomes, "busy", "ceiling", stations, "1.6")
+        lines += [
+            "## What the ceiling leaves for work",
+            "",
+            CALIBRATION_METHOD.format(stations=stations),
+            *_calibration_table(calibration, plain),
+            "",
+        ]
     lines += ["## Idle connections", "", IDLE_METHOD]
     lines += _idle_table(outcomes) if any(o.kind == "idle" for o in outcomes) else ["Not run this time."]
     lines.append("")

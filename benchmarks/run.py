@@ -1,8 +1,9 @@
 """Run the whole benchmark and write docs/benchmarks.md: ``python -m benchmarks.run`` (``make bench``).
 
 For each station count, the busy mix runs against the ceiling and against ``opencsms serve``
-(fresh SQLite database each time); then 20,000 idle stations measure opencsms's memory per
-connection. Servers and load generators are separate processes; only 127.0.0.0/8 is used.
+(fresh SQLite database each time); then the same stations pausing after each answer (below
+saturation), the ceiling busy-waiting a few µs per call (what share of it such work leaves,
+``--calibration-us``), and 20,000 idle stations to measure opencsms's memory per connection. Servers and load generators are separate processes; only 127.0.0.0/8 is used.
 
 ``--quick`` runs small counts and short windows; ``--only N`` runs one station count (``--only
 idle`` only the idle test). Both print the report instead of overwriting docs/benchmarks.md
@@ -57,6 +58,10 @@ class Plan:
     # Below saturation: the same stations pausing this long after each answer (0: no such run).
     paced_stations: int = 1000
     paced_think_ms: float = 1000.0
+    # The ceiling again, busy-waiting this many µs per CALL: what share of it a server doing that
+    # much work per call can reach (1.6 mix, ``paced_stations`` stations; empty: no such runs).
+    calibration_work_us: tuple[float, ...] = (10.0, 20.0, 40.0)
+    ceiling_work_us: float = 0.0
     noisy_percent: float = 40.0  # other programs' CPU during a window that makes it worth repeating
     attempts: int = 2
 
@@ -64,6 +69,7 @@ class Plan:
 QUICK = Plan(
     stations=(20, 200),
     paced_stations=200,
+    calibration_work_us=(20.0,),
     warmup=2.0,
     window=4.0,
     idle_stations=2000,
@@ -144,7 +150,7 @@ def _merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 async def _start(kind: str, plan: Plan) -> ServerProcess:
     if kind == "opencsms":
         return await start_opencsms((ID_TAG,), list(plan.opencsms_command) or None)
-    return await start_ceiling()
+    return await start_ceiling(plan.ceiling_work_us)
 
 
 def _machine_cpu_seconds() -> float:
@@ -368,6 +374,14 @@ async def run(plan: Plan, *, busy: bool, idle: bool) -> list[Outcome]:
                     outcome.kind = "paced"
                     outcome.figures["think_ms"] = plan.paced_think_ms
                     outcomes.append(outcome)
+        if "ceiling" in plan.servers and "1.6" in plan.mixes and plan.paced_stations in plan.stations:
+            for work_us in plan.calibration_work_us:
+                working = replace(plan, ceiling_work_us=work_us)
+                _log(f"the ceiling with {work_us:g} µs of work per call:")
+                outcome = await _busy_with_retries("ceiling", "1.6", plan.paced_stations, working)
+                outcome.kind = "calibration"
+                outcome.figures["work_us"] = work_us
+                outcomes.append(outcome)
     if idle:
         for kind in plan.idle_servers:
             if kind not in plan.servers:
@@ -412,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="pause of the below-saturation run's stations after each answer (0: no such run)",
     )
+    parser.add_argument(
+        "--calibration-us",
+        default=None,
+        help="comma-separated µs of work per call for the ceiling's calibration runs ('' for none)",
+    )
     parser.add_argument("--client", choices=["picows", "websockets"], default="picows")
     parser.add_argument("--opencsms", default=None, help="command that runs opencsms (default: the venv's)")
     parser.add_argument("--output", default=None, help="report path, '-' for stdout")
@@ -435,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, window=args.window)
     if args.paced_think_ms is not None:
         plan = replace(plan, paced_think_ms=args.paced_think_ms)
+    if args.calibration_us is not None:
+        plan = replace(plan, calibration_work_us=tuple(float(w) for w in args.calibration_us.split(",") if w))
     busy, idle = True, True
     if args.only == "idle":
         busy = False

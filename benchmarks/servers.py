@@ -104,8 +104,9 @@ def _spawn(command: list[str], workdir: Path, env: dict[str, str] | None = None)
             raise ServerDidNotStart(f"{' '.join(command)}: {exc}") from exc
 
 
-async def start_ceiling() -> ServerProcess:
-    """Start ``python -m benchmarks.ceiling`` on a free port of 127.0.0.1.
+async def start_ceiling(work_us: float = 0.0) -> ServerProcess:
+    """Start ``python -m benchmarks.ceiling`` on a free port of 127.0.0.1 (``work_us``: its
+    busy-wait per CALL).
 
     Raises:
         ServerDidNotStart: with the server's log.
@@ -114,6 +115,8 @@ async def start_ceiling() -> ServerProcess:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     command = [sys.executable, "-m", "benchmarks.ceiling", "--host", HOST, "--port", str(port)]
+    if work_us:
+        command += ["--work-us", f"{work_us:g}"]
     try:
         popen = _spawn(command, Path(workdir.name), env)
         await _wait_listening(popen, port, Path(workdir.name) / "server.log")

@@ -41,3 +41,15 @@ async def test_idle_stations_send_nothing_after_booting() -> None:
 
     assert result["connected"] == 3
     assert result["calls"] == 0
+
+
+async def test_a_ceiling_with_work_per_call_still_answers_every_call() -> None:
+    server = await start_ceiling("127.0.0.1", 0, work_us=50)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        config = LoadConfig(url=f"ws://127.0.0.1:{port}/ocpp", stations=2, mix="1.6")
+        result = await run_load(config, warmup=0.1, window=0.3)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert result["connected"] == 2 and result["errors"] == 0 and result["calls"] > 0
