@@ -179,6 +179,11 @@ async def start(settings: Settings) -> Runtime:
     )
     if cluster is not None:
         domain.stations.node_id = cluster.node_id
+        # A node starting holds no connection yet: those still recorded under its id (a fixed
+        # OPENCSMS_NODE_ID, and a crash) are gone, and no other node would sweep a live node's.
+        left = await domain.stations.forget_node(cluster.node_id)
+        if left:
+            log.info("%d stations were still marked connected to this node: now disconnected", len(left))
         cluster.sweep_gone_nodes(domain.stations, settings.node_sweep_interval)
     else:
         # Alone, this server holds every connection there is: none has survived its previous run,

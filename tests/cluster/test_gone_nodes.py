@@ -4,6 +4,7 @@ it absent twice in a row; a node that is up keeps its stations."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import insert
 from opencsms.cluster import GoneNodeSweeper
 from opencsms.store.schema import stations
 from tests.cluster.conftest import Nodes
-from tests.conftest import auth
+from tests.conftest import auth, server_settings
 from tests.e2e.wsclient import RawStation
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
@@ -59,3 +60,37 @@ async def test_stations_of_a_gone_node_are_marked_disconnected_by_the_others(nod
         assert await sweeper_of(nodes.a).sweep() == {}  # nothing left to sweep
     finally:
         await station.close()
+
+
+async def test_a_node_restarting_under_its_fixed_id_lets_go_of_its_old_stations(
+    tmp_path: Path, pg_url: str, nats_url: str, bus_prefix: str
+) -> None:
+    """Nobody sweeps a live node's stations, so a node that crashed and came back under the same
+    OPENCSMS_NODE_ID clears what its previous run left marked before it listens."""
+    from opencsms import runtime
+    from opencsms.store import Store
+
+    store = await Store.open(pg_url)
+    try:
+        await store.write(
+            lambda c: c.execute(
+                insert(stations).values(
+                    id="CP-BEFORE-CRASH",
+                    registration_status="Accepted",
+                    connected=True,
+                    connected_node="n-fixed",
+                    created_at=NOW,
+                )
+            )
+        )
+    finally:
+        await store.close()
+    settings = server_settings(
+        tmp_path, database_url=pg_url, bus_url=nats_url, bus_prefix=bus_prefix, node_id="n-fixed"
+    )
+    node = await runtime.start(settings)
+    try:
+        station = await node.domain.stations.get("CP-BEFORE-CRASH")
+        assert station is not None and not station.connected and station.node is None
+    finally:
+        await node.stop()
