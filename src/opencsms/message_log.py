@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections import deque
@@ -116,7 +117,6 @@ class SqliteFrameFile:
         """Use :meth:`open`."""
         self._engine = engine
         self._thread = thread
-        self._statements: dict[int, str] = {}
 
     @classmethod
     async def open(
@@ -163,29 +163,14 @@ class SqliteFrameFile:
             assert isinstance(driver, sqlite3.Connection)
             cursor = driver.cursor()
             try:
-                last_time: datetime | None = None
-                last_text: str | None = None
                 for first in range(0, len(rows), _ROWS_PER_STATEMENT):
                     chunk = rows[first : first + _ROWS_PER_STATEMENT]
                     values: list[str | None] = []
                     for station_id, direction, timestamp, frame in chunk:
-                        if timestamp is not last_time:
-                            last_time, last_text = timestamp, sqlite_utc_text(timestamp)
-                        values += (station_id, direction, last_text, frame)
-                    cursor.execute(self._statement(len(chunk)), values)
+                        values += (station_id, direction, sqlite_utc_text(timestamp), frame)
+                    cursor.execute(_multi_row_insert(len(chunk)), values)
             finally:
                 cursor.close()
-
-    def _statement(self, rows: int) -> str:
-        try:
-            return self._statements[rows]
-        except KeyError:
-            pass
-        one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
-        sql = f"INSERT INTO message_log ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
-        if len(self._statements) < 8:  # the full chunk, and a few remainders
-            self._statements[rows] = sql
-        return sql
 
     async def adopt_frames_of(self, store: Store) -> int:
         """Move the frames an earlier version kept in the main database's table into this file,
@@ -244,6 +229,12 @@ def _old_frames_after(connection: Connection, after: int) -> list[tuple[Any, ...
 
 def _delete_old_frames_up_to(connection: Connection, last: int) -> None:
     connection.execute(delete(message_log).where(message_log.c.id <= last))
+
+
+@functools.lru_cache(maxsize=8)  # the full chunk, and the last few remainders
+def _multi_row_insert(rows: int) -> str:
+    one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    return f"INSERT INTO message_log ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
 
 
 def _delete_before(connection: Connection, cutoff: datetime) -> int:

@@ -320,6 +320,16 @@ async def test_a_stations_latest_samples_in_or_outside_transactions(domain: Doma
     ] == ["2"]
 
 
+async def test_a_stations_latest_values_are_counted_in_values_not_samples(domain: Domain) -> None:
+    def sample(at: int, *values: str) -> MeterSample:
+        return MeterSample(NOW + timedelta(minutes=at), tuple(SampledValue(v, unit="Wh") for v in values))
+
+    await domain.transactions.meter_values("CP1", [sample(1, "a", "b"), sample(2, "c", "d", "e")])
+    for limit, expected in ((2, ["d", "e"]), (4, ["b", "c", "d", "e"]), (9, ["a", "b", "c", "d", "e"])):
+        latest = await domain.transactions.meter_values_of_station("CP1", limit=limit)
+        assert [value.value for _, value in latest] == expected
+
+
 async def test_meter_values_are_published_with_their_transaction(
     domain: Domain, events: list[DomainEvent]
 ) -> None:
