@@ -3,7 +3,8 @@
 For each station count, the busy mix runs against the ceiling and against ``opencsms serve``
 (fresh SQLite database each time); then the same stations pausing after each answer (below
 saturation), the ceiling busy-waiting a few µs per call (what share of it such work leaves,
-``--calibration-us``), and 20,000 idle stations to measure opencsms's memory per connection. Servers and load generators are separate processes; only 127.0.0.0/8 is used.
+``--calibration-us``), and 20,000 idle stations to measure opencsms's memory per connection.
+Servers and load generators are separate processes; only 127.0.0.0/8 is used.
 
 ``--quick`` runs small counts and short windows; ``--only N`` runs one station count (``--only
 idle`` only the idle test). Both print the report instead of overwriting docs/benchmarks.md
