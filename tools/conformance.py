@@ -5,6 +5,9 @@ TC_013_CSMS and TC_014_CSMS, ``test_tc_017_1_csms_...`` covers TC_017_1_CSMS,
 ``test_tc_b_06_07_csms_...`` covers TC_B_06_CSMS and TC_B_07_CSMS. A name that spells an id not in
 the case list is reported, so a typo cannot pass for coverage.
 
+Each test's docstring says what it checks: its first paragraph, on one line, is the page's "checks"
+column (every ``test_tc_*`` must have one; ``tests/tools`` fails otherwise).
+
 A case no test covers may be explained in ``tools/conformance_gaps.tsv`` (``case_prefix``, ``reason``:
 the longest prefix of the case id that is listed gives the reason shown on the page).
 
@@ -32,6 +35,14 @@ class Case:
     case_id: str
     title: str
     version: str
+
+
+@dataclass(frozen=True)
+class CaseTest:
+    """A ``test_tc_*`` function: the files defining it and what its docstring says it checks."""
+
+    files: tuple[str, ...]
+    checks: str  # the docstring's first paragraph on one line; empty when there is no docstring
 
 
 def case_ids_in_test_name(name: str) -> list[str]:
@@ -79,20 +90,38 @@ def gap_reason(case_id: str, gaps: dict[str, str]) -> str | None:
     return gaps[max(prefixes, key=len)] if prefixes else None
 
 
-def find_case_tests(tests_dir: Path) -> dict[str, list[str]]:
-    """test function name -> files defining it, for every ``test_tc_*`` function under ``tests_dir``."""
-    found: dict[str, list[str]] = defaultdict(list)
+def first_paragraph(docstring: str | None) -> str:
+    """The first paragraph of ``docstring`` on one line (empty for none)."""
+    if not docstring:
+        return ""
+    paragraph = docstring.strip().split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
+
+
+def find_case_tests(tests_dir: Path) -> dict[str, CaseTest]:
+    """Every ``test_tc_*`` function under ``tests_dir`` by name: where it is and what it checks."""
+    files: dict[str, list[str]] = defaultdict(list)
+    checks: dict[str, str] = {}
     for path in sorted(tests_dir.rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            is_test = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            if is_test and node.name.startswith("test_tc_"):
-                found[node.name].append(path.relative_to(tests_dir.parent).as_posix())
-    return found
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_tc_"):
+                files[node.name].append(path.relative_to(tests_dir.parent).as_posix())
+                checks[node.name] = checks.get(node.name) or first_paragraph(ast.get_docstring(node))
+    return {name: CaseTest(tuple(where), checks[name]) for name, where in files.items()}
+
+
+def undocumented(tests: dict[str, CaseTest]) -> list[str]:
+    """The case tests whose docstring does not say what they check."""
+    return sorted(name for name, test in tests.items() if not test.checks)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def render(
-    cases: dict[str, Case], tests: dict[str, list[str]], gaps: dict[str, str] | None = None
+    cases: dict[str, Case], tests: dict[str, CaseTest], gaps: dict[str, str] | None = None
 ) -> tuple[str, list[str]]:
     """The markdown page, and the test names that spell no known case."""
     covering: dict[str, list[str]] = defaultdict(list)
@@ -109,6 +138,9 @@ def render(
         "",
         "Which OCA certification test cases for a CSMS have an end-to-end test named after them",
         "(written by `make conformance` from the test names; a case counts when a test names it exactly).",
+        "A test named after a case plays the station's side of that case's steps and checks what the CSMS",
+        "answers, sends and stores; the last column is the first paragraph of each test's docstring. Cases",
+        "no test plays are listed as not covered, with the reason.",
         "",
     ]
     for version in CASE_FILES:
@@ -117,15 +149,18 @@ def render(
         lines += [
             f"## {version}: {len(covered)} of {len(listed)} cases covered",
             "",
-            "| case | title | tests |",
-            "| --- | --- | --- |",
+            "| case | title | tests | what the test checks |",
+            "| --- | --- | --- | --- |",
         ]
         for case in listed:
-            names = ", ".join(f"`{name}`" for name in covering.get(case.case_id, []))
+            names = covering.get(case.case_id, [])
+            tested = ", ".join(f"`{name}`" for name in names)
+            checks = "<br>".join(_cell(tests[name].checks) or "-" for name in names)
             if not names:
                 reason = gap_reason(case.case_id, gaps or {})
-                names = f"not covered: {reason}" if reason else "-"
-            lines.append(f"| {case.case_id} | {case.title} | {names} |")
+                tested = f"not covered: {reason}" if reason else "-"
+                checks = "-"
+            lines.append(f"| {case.case_id} | {case.title} | {tested} | {checks} |")
         lines.append("")
     if unknown:
         lines += ["## Test names that spell no listed case", ""]
@@ -145,12 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.cases.is_dir():
         print(f"no case lists at {args.cases}; pass --cases DIR", file=sys.stderr)
         return 2
-    page, unknown = render(load_cases(args.cases), find_case_tests(args.tests), load_gaps(args.gaps))
+    tests = find_case_tests(args.tests)
+    page, unknown = render(load_cases(args.cases), tests, load_gaps(args.gaps))
     args.out.write_text(page, encoding="utf-8")
     summary = [line[3:] for line in page.splitlines() if line.startswith("## OCPP")]
     print(f"wrote {args.out}: " + "; ".join(summary))
     for name in unknown:
         print(f"warning: {name} names no listed case", file=sys.stderr)
+    for name in undocumented(tests):
+        print(f"warning: {name} has no docstring saying what it checks", file=sys.stderr)
     return 0
 
 

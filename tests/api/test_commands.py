@@ -48,9 +48,8 @@ async def reset(client: httpx.AsyncClient, station_id: str) -> httpx.Response:
     return await client.post(f"/api/v1/stations/{station_id}/commands/reset", json={"kind": "Soft"})
 
 
-async def test_tc_014_csms_soft_reset_of_a_1_6_station(
-    client: httpx.AsyncClient, station16: SimulatedStation16
-) -> None:
+async def test_soft_reset_of_a_1_6_station(client: httpx.AsyncClient, station16: SimulatedStation16) -> None:
+    """The reset endpoint sends a 1.6 Reset of the kind asked for and returns the station's answer."""
     answer = await reset(client, "CP-16")
     assert answer.status_code == 200 and answer.json() == {
         "action": "Reset",
@@ -60,9 +59,10 @@ async def test_tc_014_csms_soft_reset_of_a_1_6_station(
     }
 
 
-async def test_tc_b_20_csms_soft_reset_of_a_2_0_1_station_through_the_same_endpoint(
+async def test_soft_reset_of_a_2_0_1_station_through_the_same_endpoint(
     client: httpx.AsyncClient, station201: SimulatedStation201
 ) -> None:
+    """The same endpoint resets a 2.0.1 station."""
     answer = await reset(client, "CP-201")
     assert answer.status_code == 200 and answer.json()["action"] == "Reset"
     assert answer.json()["status"] == "Accepted"

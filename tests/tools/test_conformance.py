@@ -3,7 +3,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tools.conformance import Case, case_ids_in_test_name, find_case_tests, load_gaps, render
+from tools.conformance import (
+    Case,
+    CaseTest,
+    case_ids_in_test_name,
+    find_case_tests,
+    first_paragraph,
+    load_gaps,
+    render,
+    undocumented,
+)
+
+TESTS = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -27,7 +38,8 @@ def test_case_ids_in_test_name(name: str, ids: list[str]) -> None:
 def test_render_counts_covered_cases_and_reports_unknown_names(tmp_path: Path) -> None:
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_x.py").write_text(
-        "async def test_tc_001_csms_a():\n    pass\n\ndef test_tc_999_csms_typo():\n    pass\n"
+        'async def test_tc_001_csms_a():\n    """Boot | Accepted,\n    interval.\n\n    More."""\n\n'
+        "def test_tc_999_csms_typo():\n    pass\n"
     )
     cases = {
         "TC_001_CSMS": Case("TC_001_CSMS", "Cold Boot", "OCPP 1.6J"),
@@ -35,11 +47,16 @@ def test_render_counts_covered_cases_and_reports_unknown_names(tmp_path: Path) -
         "TC_B_01_CSMS": Case("TC_B_01_CSMS", "Cold Boot", "OCPP 2.0.1"),
     }
     names = find_case_tests(tmp_path / "tests")
-    assert names == {"test_tc_001_csms_a": ["tests/test_x.py"], "test_tc_999_csms_typo": ["tests/test_x.py"]}
+    assert names == {
+        "test_tc_001_csms_a": CaseTest(("tests/test_x.py",), "Boot | Accepted, interval."),
+        "test_tc_999_csms_typo": CaseTest(("tests/test_x.py",), ""),
+    }
+    assert undocumented(names) == ["test_tc_999_csms_typo"]
     page, unknown = render(cases, names)
     assert "## OCPP 1.6J: 1 of 2 cases covered" in page
     assert "## OCPP 2.0.1: 0 of 1 cases covered" in page
-    assert "| TC_001_CSMS | Cold Boot | `test_tc_001_csms_a` |" in page
+    assert "| TC_001_CSMS | Cold Boot | `test_tc_001_csms_a` | Boot \\| Accepted, interval. |" in page
+    assert "| TC_003_CSMS | Regular | - | - |" in page
     assert unknown == ["test_tc_999_csms_typo"]
 
 
@@ -53,8 +70,23 @@ def test_uncovered_cases_show_the_reason_of_their_longest_listed_prefix(tmp_path
         case_id: Case(case_id, "Firmware", "OCPP 2.0.1")
         for case_id in ("TC_L_01_CSMS", "TC_L_13_CSMS", "TC_M_01_CSMS")
     }
-    page, _ = render(cases, {"test_tc_m_01_csms_install": ["tests/test_m.py"]}, gaps)
-    assert "| TC_L_01_CSMS | Firmware | not covered: no firmware update |" in page
-    assert "| TC_L_13_CSMS | Firmware | not covered: no transactions |" in page
-    assert "| TC_M_01_CSMS | Firmware | `test_tc_m_01_csms_install` |" in page
+    tests = {"test_tc_m_01_csms_install": CaseTest(("tests/test_m.py",), "Installs a root.")}
+    page, _ = render(cases, tests, gaps)
+    assert "| TC_L_01_CSMS | Firmware | not covered: no firmware update | - |" in page
+    assert "| TC_L_13_CSMS | Firmware | not covered: no transactions | - |" in page
+    assert "| TC_M_01_CSMS | Firmware | `test_tc_m_01_csms_install` | Installs a root. |" in page
     assert "## OCPP 2.0.1: 1 of 3 cases covered" in page
+
+
+def test_first_paragraph_is_one_line() -> None:
+    assert first_paragraph(None) == ""
+    text = "  TC_001: boot,\n    then status.\n\n    Details."
+    assert first_paragraph(text) == "TC_001: boot, then status."
+
+
+def test_every_case_test_in_this_repository_says_what_it_checks() -> None:
+    """A test named after an OCA case carries a docstring whose first paragraph says what it checks:
+    the conformance page shows it next to the case."""
+    tests = find_case_tests(TESTS)
+    assert len(tests) > 50  # the repository's own e2e tests were found
+    assert undocumented(tests) == []
