@@ -18,6 +18,7 @@ from opencsms.simulate import (
     run_from_args,
 )
 from opencsms.simulate.fleet import station_configs
+from opencsms.simulate.progress import FleetDisplay, FleetSummary
 from tests.simulate.csms import FakeCsms
 
 FAST = FleetOptions(meter_interval=0.1, session_seconds=0.4, idle_seconds=0.1, unplug_seconds=0.05)
@@ -157,3 +158,36 @@ def test_security_arguments_reach_each_station() -> None:
     assert configs[0].profile_urls == {2: "wss://127.0.0.1:9443/ocpp"}
     with pytest.raises(SystemExit):
         parse("--profile-url", "9=wss://x")
+
+
+def _counting_display(*, live: bool, interval: float) -> tuple[FleetDisplay, list[float]]:
+    """A display whose snapshots are counted (each redraw or summary line takes one)."""
+    taken: list[float] = []
+
+    def snapshot() -> FleetSummary:
+        taken.append(0.0)
+        return FleetSummary.of([], elapsed_seconds=float(len(taken)))
+
+    return FleetDisplay(snapshot, [], live=live, interval=interval, out=io.StringIO()), taken
+
+
+async def test_a_display_with_nothing_to_show_does_not_wake_up() -> None:
+    # `opencsms serve --demo` runs its fleet with no terminal and no summaries: the display used
+    # to redraw its table on every turn of the event loop, a whole core with nothing happening.
+    display, taken = _counting_display(live=False, interval=0)
+    showing = asyncio.create_task(display.run())
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert showing.done() and showing.exception() is None
+    assert taken == []
+
+
+async def test_a_live_table_with_no_interval_redraws_on_its_own_clock() -> None:
+    display, taken = _counting_display(live=True, interval=0)
+    showing = asyncio.create_task(display.run())
+    for _ in range(200):
+        await asyncio.sleep(0)
+    showing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await showing
+    assert len(taken) <= 2  # the first draw, not one per turn of the loop

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from opencsms.ocppj import V16, V21, V201
-from opencsms.simulate.progress import FleetDisplay, FleetSummary
+from opencsms.simulate.progress import LIVE_REFRESH_SECONDS, FleetDisplay, FleetSummary
 from opencsms.simulate.state import DEFAULT_ID_TAGS, DEFAULT_URL, StationConfig
 from opencsms.simulate.station16 import SimulatedStation16
 from opencsms.simulate.station201 import SimulatedStation201
@@ -156,7 +156,7 @@ async def run_fleet(
         snapshot,
         stations,
         live=live,
-        interval=0.5 if live else options.report_interval,
+        interval=LIVE_REFRESH_SECONDS if live else options.report_interval,
         out=out,
         title=f"opencsms simulate -> {options.url}",
     )

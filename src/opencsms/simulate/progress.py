@@ -14,6 +14,8 @@ from rich.table import Table
 from opencsms.simulate.station_base import SimulatedStationBase
 
 _PER_STATION_ROWS = 20  # bigger fleets show the totals only
+#: Seconds between redraws of the live table when no interval is given.
+LIVE_REFRESH_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +73,9 @@ class FleetSummary:
 
 
 class FleetDisplay:
-    """Shows ``snapshot()`` every ``interval`` seconds until cancelled; with ``live`` off and
-    ``interval`` 0, shows nothing."""
+    """Shows ``snapshot()`` every ``interval`` seconds until cancelled: a live table (redrawn every
+    ``LIVE_REFRESH_SECONDS`` when ``interval`` is 0) or, with ``live`` off, one line each time;
+    with ``live`` off and ``interval`` 0, shows nothing and returns at once."""
 
     def __init__(
         self,
@@ -100,16 +103,20 @@ class FleetDisplay:
         return rate
 
     async def run(self) -> None:
-        """Refresh until cancelled."""
+        """Refresh until cancelled; return at once when there is nothing to show."""
         if not self._live:
-            while self._interval > 0:
+            if self._interval <= 0:
+                return  # no summaries asked for: nothing to wake up for (a demo at rest costs nothing)
+            while True:
                 await asyncio.sleep(self._interval)
                 summary = self._snapshot()
                 print(summary.line(self._rate(summary)), file=self._out, flush=True)
+        # A zero interval would redraw in a tight loop, a core's worth of CPU for the same table.
+        interval = self._interval if self._interval > 0 else LIVE_REFRESH_SECONDS
         console = Console(file=self._out)
         with Live(self._render(), console=console, auto_refresh=False) as live:
             while True:
-                await asyncio.sleep(self._interval)
+                await asyncio.sleep(interval)
                 live.update(self._render(), refresh=True)
 
     def _render(self) -> Group:
