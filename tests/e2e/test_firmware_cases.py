@@ -19,7 +19,7 @@ from opencsms.security.certificates import CertificateAuthority
 from opencsms.simulate import SimulatedStation16, StationConfig
 from opencsms.simulate.station201 import SimulatedStation201
 from opencsms.simulate.station_base import SimulatedStationBase
-from tests.e2e.scripted import ChargingStation, command_answered
+from tests.e2e.scripted import ChargingStation, command_answered, evse_status, timestamp
 from tests.simulate.csms import VALIDATORS
 
 pytestmark = pytest.mark.e2e
@@ -258,9 +258,6 @@ async def test_tc_l_05_csms_secure_firmware_update_invalid_certificate(
         ("Accepted", ["Downloading", "DownloadFailed"]),
         ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "InstallVerificationFailed"]),
         ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallationFailed"]),
-        ("AcceptedCanceled", ["Downloading"]),
-        ("Rejected", []),
-        ("Accepted", ["Downloading", "Downloaded", "SignatureVerified", "InstallScheduled"]),
     ],
     ids=[
         "TC_L_02_CSMS",
@@ -270,19 +267,16 @@ async def test_tc_l_05_csms_secure_firmware_update_invalid_certificate(
         "TC_L_07_CSMS",
         "TC_L_08_CSMS",
         "TC_L_09_CSMS",
-        "TC_L_10_CSMS",
-        "TC_L_11_CSMS",
-        "TC_L_13_CSMS",
     ],
 )
-async def test_tc_l_02_03_04_06_07_08_09_10_11_13_csms_secure_firmware_update_outcomes(
+async def test_tc_l_02_03_04_06_07_08_09_csms_secure_firmware_update_outcomes(
     server: Runtime, operator_http: httpx.AsyncClient, answer: str, notifications: list[str]
 ) -> None:
-    """TC_L_02-04, 06-11, 13_CSMS: whatever the station answers (InstallScheduled, DownloadScheduled,
-    RevokedCertificate, InvalidSignature, DownloadFailed, InstallVerificationFailed,
-    InstallationFailed, AcceptedCanceled, Rejected: unable to cancel, InstallScheduled until an
-    ongoing transaction ends), the CSMS shows the answer and passes every status on with the
-    request id, answering each FirmwareStatusNotification."""
+    """TC_L_02-04, 06-09_CSMS: UpdateFirmware with signing certificate and signature; whatever the
+    station answers and reports (InstallScheduled, DownloadScheduled, RevokedCertificate,
+    InvalidSignature, DownloadFailed, InstallVerificationFailed, InstallationFailed), the operator
+    sees the answer and every FirmwareStatusNotification is answered and passed on with the request
+    id."""
     station = await ChargingStation.online(server, "CS-L")
     events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L"]))
     try:
@@ -304,3 +298,142 @@ async def test_tc_l_02_03_04_06_07_08_09_10_11_13_csms_secure_firmware_update_ou
     finally:
         events.close()
     await station.close()
+
+
+async def update_firmware(
+    http: httpx.AsyncClient, station: ChargingStation, location: str, answer: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The operator's secure update_firmware command, answered by ``station`` with ``answer``."""
+    args = {"location": location, "signing_certificate": SIGNING_CERTIFICATE, "signature": SIGNATURE}
+    return await command_answered(
+        http, station.raw, station.station_id, "update_firmware", args, "UpdateFirmware", {"status": answer}
+    )
+
+
+async def report(station: ChargingStation, request_id: int, *steps: str) -> None:
+    """FirmwareStatusNotifications of ``steps`` for ``request_id``, each answered with an empty payload."""
+    for status in steps:
+        answer = await station.call("FirmwareStatusNotification", {"status": status, "requestId": request_id})
+        assert answer == {}
+
+
+async def passed_on(events: Subscription, count: int) -> list[tuple[str, int | None]]:
+    seen = [await asyncio.wait_for(events.get(), 10) for _ in range(count)]
+    return [(event.data["status"], event.data["request_id"]) for event in seen]
+
+
+async def test_tc_l_10_csms_secure_firmware_update_accepted_canceled(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_L_10_CSMS: while the first update downloads, a second UpdateFirmware (new request id) is
+    answered AcceptedCanceled; the new update's Downloading to Installed are answered and passed on
+    with the new request id."""
+    station = await ChargingStation.online(server, "CS-L10")
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L10"]))
+    try:
+        first, result = await update_firmware(operator_http, station, FIRMWARE, "Accepted")
+        assert result["status"] == "Accepted"
+        await report(station, first["requestId"], "Downloading")
+        newer = "https://firmware.example.com/sim-2.1.bin"
+        second, result = await update_firmware(operator_http, station, newer, "AcceptedCanceled")
+        assert result["status"] == "AcceptedCanceled"
+        assert second["firmware"]["location"] == newer and second["requestId"] != first["requestId"]
+        steps = ("Downloading", "Downloaded", "SignatureVerified", "Installing", "Installed")
+        await report(station, second["requestId"], *steps)
+        assert await passed_on(events, 1 + len(steps)) == [("Downloading", first["requestId"])] + [
+            (status, second["requestId"]) for status in steps
+        ]
+    finally:
+        events.close()
+        await station.close()
+
+
+async def test_tc_l_11_csms_secure_firmware_update_unable_to_cancel(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_L_11_CSMS: while the first update downloads, a second UpdateFirmware is answered Rejected
+    (the station cannot cancel); the operator sees Rejected and the first update goes on to
+    Installed under its own request id."""
+    station = await ChargingStation.online(server, "CS-L11")
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L11"]))
+    try:
+        first, result = await update_firmware(operator_http, station, FIRMWARE, "Accepted")
+        assert result["status"] == "Accepted"
+        await report(station, first["requestId"], "Downloading")
+        second, result = await update_firmware(
+            operator_http, station, "https://firmware.example.com/sim-2.1.bin", "Rejected"
+        )
+        assert result["status"] == "Rejected" and second["requestId"] != first["requestId"]
+        steps = ("Downloaded", "SignatureVerified", "Installing", "Installed")
+        await report(station, first["requestId"], *steps)
+        assert await passed_on(events, 1 + len(steps)) == [
+            (status, first["requestId"]) for status in ("Downloading", *steps)
+        ]
+    finally:
+        events.close()
+        await station.close()
+
+
+async def test_tc_l_13_csms_secure_firmware_update_with_ongoing_transaction(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_L_13_CSMS: an update requested while EVSE 1 charges: DownloadScheduled, the idle EVSE goes
+    Unavailable (status and NotifyEvent), the download waits as InstallScheduled while the
+    transaction goes on; once it ends EVSE 1 goes Unavailable too, then Installing and Installed.
+    The CSMS answers each message and stores the statuses and the transaction as the station
+    reports them."""
+    await server.domain.tokens.add("RFID-L13")
+    station = await ChargingStation.online(server, "CS-L13")
+    events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L13"]))
+    try:
+        # Reusable state EnergyTransferStarted on EVSE 1.
+        accepted = {"idTokenInfo": {"status": "Accepted"}}
+        assert await station.event("Started", "Authorized", "tx-l13", token="RFID-L13", evse=1) == accepted
+        await station.status(1, 1, "Occupied")
+        await station.event("Updated", "CablePluggedIn", "tx-l13", state="EVConnected")
+        await station.event("Updated", "ChargingStateChanged", "tx-l13", state="Charging")
+
+        sent, result = await update_firmware(operator_http, station, FIRMWARE, "Accepted")
+        assert result["status"] == "Accepted"
+        request_id = sent["requestId"]
+        await report(station, request_id, "DownloadScheduled")
+        await station.status(2, 1, "Unavailable")
+        notify = {
+            "generatedAt": timestamp(),
+            "seqNo": 0,
+            "eventData": [
+                {
+                    "eventId": 1,
+                    "timestamp": timestamp(),
+                    "trigger": "Delta",
+                    "actualValue": "Unavailable",
+                    "eventNotificationType": "HardWiredNotification",
+                    "component": {"name": "Connector", "evse": {"id": 2, "connectorId": 1}},
+                    "variable": {"name": "AvailabilityState"},
+                }
+            ],
+        }
+        assert await station.call("NotifyEvent", notify) == {}
+        await report(
+            station, request_id, "Downloading", "Downloaded", "SignatureVerified", "InstallScheduled"
+        )
+        assert await evse_status(server, "CS-L13", 2) == "Unavailable"
+        tx = await server.domain.transactions.find("CS-L13", "tx-l13")
+        assert tx is not None and tx.status == "active"  # the update waits for the transaction
+
+        # The driver stops: the transaction ends, then the EVSE goes Unavailable for the install.
+        await station.event(
+            "Ended", "StopAuthorized", "tx-l13", token="RFID-L13", state="Idle", stopped="Local"
+        )
+        await station.status(1, 1, "Unavailable")
+        await report(station, request_id, "Installing", "Installed")
+        tx = await server.domain.transactions.find("CS-L13", "tx-l13")
+        assert tx is not None and tx.status != "active" and tx.stop_reason == "Local"
+        assert await evse_status(server, "CS-L13", 1) == "Unavailable"
+        steps = ("DownloadScheduled", "Downloading", "Downloaded", "SignatureVerified", "InstallScheduled")
+        assert await passed_on(events, len(steps) + 2) == [
+            (status, request_id) for status in (*steps, "Installing", "Installed")
+        ]
+    finally:
+        events.close()
+        await station.close()

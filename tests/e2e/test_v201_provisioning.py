@@ -16,6 +16,7 @@ from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, SimulatedStation201, StationConfig
 from opencsms.simulate.device_model201 import Component
 from tests.conftest import admin_key, auth
+from tests.e2e.scripted import ChargingStation, command_answered
 from tests.simulate.csms import VALIDATORS, poll
 
 pytestmark = pytest.mark.e2e
@@ -181,6 +182,16 @@ async def test_tc_b_09_10_csms_set_variables_single_and_multiple(
     assert station.device_model.value(Component("ChargingStation"), "Model") == "SimCharger"
 
 
+NETWORK_PROFILE = {
+    "ocppVersion": "OCPP20",
+    "ocppTransport": "JSON",
+    "ocppCsmsUrl": "wss://csms.example.com/ocpp",
+    "messageTimeout": 30,
+    "securityProfile": 2,
+    "ocppInterface": "Wired0",
+}
+
+
 async def test_tc_b_42_csms_set_network_connection_profile(
     server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -200,10 +211,36 @@ async def test_tc_b_42_csms_set_network_connection_profile(
     assert out["request"] == {"configurationSlot": 1, "connectionData": profile}
 
 
-async def test_tc_b_44_csms_invalid_network_profile_is_refused_before_sending(
+async def test_tc_b_44_csms_set_network_profile_failed(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_B_44_CSMS: the CSMS sends SetNetworkProfile with the configured slot and profile; the
+    station answers Failed; the operator is shown Failed and the station stays where it is."""
+    station = await ChargingStation.online(server, "CS-NP")
+    try:
+        sent, result = await command_answered(
+            operator_http,
+            station.raw,
+            "CS-NP",
+            "set_network_profile",
+            {"configuration_slot": 2, "connection_data": NETWORK_PROFILE},
+            "SetNetworkProfile",
+            {"status": "Failed"},
+        )
+        assert sent == {"configurationSlot": 2, "connectionData": NETWORK_PROFILE}
+        assert result["action"] == "SetNetworkProfile" and result["status"] == "Failed"
+        # The station is still served on its connection: nothing was torn down by the failure.
+        assert "currentTime" in await station.call("Heartbeat", {})
+        record = await server.domain.stations.get("CS-NP")
+        assert record is not None and record.connected
+    finally:
+        await station.close()
+
+
+async def test_invalid_network_profile_is_refused_before_sending(
     server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_B_44_CSMS: a profile that breaks the schema is a 422 problem, never sent to the station."""
+    """A profile that breaks the schema is a 422 problem, never sent to the station."""
     code, out = await command(
         server,
         capsys,
