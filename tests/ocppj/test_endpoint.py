@@ -475,12 +475,20 @@ def test_unreadable_id_gets_no_answer_in_16(data: bytes) -> None:
     assert flush(ep) == []
 
 
-@pytest.mark.parametrize(("version", "answers"), [(V16, 0), (V201, 1), (V21, 1)])
-def test_oversized_frame(version: str, answers: int) -> None:
+@pytest.mark.parametrize(("version", "code"), [(V16, "FormationViolation"), (V201, "FormatViolation")])
+def test_oversized_call_is_answered_with_its_id(version: str, code: str) -> None:
     ep = endpoint(version, max_frame_bytes=20)
     [event] = ep.receive(call("in-1", "DataTransfer", {"data": "x" * 20}), now=0.0)
     assert isinstance(event, ProtocolViolation)
     assert "exceeds 20" in event.description
+    assert [answer[:3] for answer in flush(ep)] == [[CALLERROR, "in-1", code]]
+
+
+@pytest.mark.parametrize(("version", "answers"), [(V16, 0), (V201, 1), (V21, 1)])
+def test_oversized_frame_without_a_readable_id(version: str, answers: int) -> None:
+    ep = endpoint(version, max_frame_bytes=20)
+    [event] = ep.receive('{"not": "a call", "data": "' + "x" * 20 + '"}', now=0.0)
+    assert isinstance(event, ProtocolViolation)
     sent = flush(ep)
     assert len(sent) == answers
     if answers:

@@ -297,21 +297,36 @@ def test_frame_at_the_size_limit_accepted() -> None:
 def test_frame_over_the_size_limit(as_bytes: bool) -> None:
     text = frame_of_size(101)
     data: str | bytes = text.encode() if as_bytes else text
-    exc = assert_frame_error(data, FormatViolation, None, None, max_frame_bytes=100)
+    # The id is read from the frame's head, so the CALL can be answered even in 1.6.
+    exc = assert_frame_error(data, FormatViolation, "1", CALL, max_frame_bytes=100)
     assert "exceeds 100" in exc.error.description
 
 
 def test_default_size_limit() -> None:
     assert isinstance(parse_frame(frame_of_size(DEFAULT_MAX_FRAME_BYTES)), Call)
-    assert_frame_error(frame_of_size(DEFAULT_MAX_FRAME_BYTES + 1), FormatViolation, None, None)
+    assert_frame_error(frame_of_size(DEFAULT_MAX_FRAME_BYTES + 1), FormatViolation, "1", CALL)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '["2", "1", "A", {"d": "',  # the type is not a number
+        '[2, 1, "A", {"d": "',  # the id is not a string
+        '[2, "' + "i" * 37 + '", "A", {"d": "',  # the id is too long
+        '[2, "a\\"b", "A", {"d": "',  # an escaped id is not guessed at
+        '{"2": "1", "d": "',
+    ],
+)
+def test_oversized_frame_without_a_plain_id_at_its_head(head: str) -> None:
+    assert_frame_error(head + "x" * 200, FormatViolation, None, None, max_frame_bytes=100)
 
 
 def test_size_limit_counts_utf8_bytes_of_text() -> None:
     # 84 characters but 134 bytes: the limit is in bytes whether the frame comes as str or bytes.
     text = dumps([CALL, "1", "DataTransfer", {"data": "é" * 50}])
     assert len(text) <= 100 < len(text.encode())
-    assert_frame_error(text, FormatViolation, None, None, max_frame_bytes=100)
-    assert_frame_error(text.encode(), FormatViolation, None, None, max_frame_bytes=100)
+    assert_frame_error(text, FormatViolation, "1", CALL, max_frame_bytes=100)
+    assert_frame_error(text.encode(), FormatViolation, "1", CALL, max_frame_bytes=100)
 
 
 def test_oversized_frame_is_refused_before_parsing() -> None:

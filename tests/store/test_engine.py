@@ -57,3 +57,31 @@ async def test_sqlite_synchronous_normal_can_be_chosen(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
     async with await Store.open(url, sqlite_synchronous=SqliteSynchronous.NORMAL) as store:
         assert (await _pragmas(store))["synchronous"] == 1
+
+
+async def test_sqlite_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """The database, its WAL files and the message log file get mode 0600, also when an older
+    install left them 0644."""
+    import os
+    import stat
+
+    from opencsms.message_log import SqliteFrameFile
+
+    old = tmp_path / "old.db"
+    old.touch(mode=0o644)
+    os.chmod(old, 0o644)
+    for name in ("new.db", "old.db"):
+        async with await Store.open(f"sqlite+aiosqlite:///{tmp_path / name}") as store:
+            async with store.engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+                await connection.execute(text("INSERT INTO t VALUES (1)"))
+            modes = {
+                file: stat.S_IMODE(os.stat(tmp_path / file).st_mode)
+                for file in os.listdir(tmp_path)
+                if file.startswith(name)
+            }
+            assert f"{name}-wal" in modes
+            assert set(modes.values()) == {0o600}, modes
+    log_file = await SqliteFrameFile.open(tmp_path / "messages.db")
+    await log_file.close()
+    assert stat.S_IMODE((tmp_path / "messages.db").stat().st_mode) == 0o600

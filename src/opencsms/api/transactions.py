@@ -68,6 +68,24 @@ async def list_transactions(
 
 
 CSV_COLUMNS = tuple(TransactionOut.model_fields)
+# A cell a spreadsheet would run as a formula (station ids and id tokens come from stations).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` as a CSV cell that a spreadsheet shows as text: a string starting like a formula
+    (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe,
+    unless it is a plain number (a negative amount)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 _CSV_BATCH = 1000
 _CSV_MAX_ROWS = 1_000_000
 
@@ -96,7 +114,7 @@ async def export_csv(
             )
             for tx in found:
                 values = TransactionOut.of(tx).model_dump(mode="json")
-                writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+                writer.writerow([csv_cell(values[c]) for c in CSV_COLUMNS])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import sqlite3
+import stat
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -111,6 +114,19 @@ def _use_wal(cursor: Any) -> None:
             time.sleep(_WAL_RETRY_SECONDS)
 
 
+def _owner_only(cursor: Any) -> None:
+    # The database holds password hashes and every station's data: readable by its owner only.
+    # SQLite creates the -wal and -shm files with the database file's mode, so they follow.
+    cursor.execute("PRAGMA database_list")
+    for _, name, path in cursor.fetchall():
+        if name != "main" or not path:
+            continue
+        for file in (path, f"{path}-wal", f"{path}-shm"):
+            with contextlib.suppress(OSError):  # not there (yet), or not ours to change
+                if stat.S_IMODE(os.stat(file).st_mode) & 0o077:
+                    os.chmod(file, 0o600)
+
+
 def _configure_sqlite(engine: Engine, synchronous: SqliteSynchronous) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -121,6 +137,7 @@ def _configure_sqlite(engine: Engine, synchronous: SqliteSynchronous) -> None:
         try:
             # Another process (the CLI, a second server) may hold the write lock for a moment.
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _owner_only(cursor)
             _use_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA synchronous={synchronous.value}")

@@ -160,7 +160,8 @@ async def start_listener(config: ListenerConfig, check: HandshakeCheck, on_sessi
         if subprotocol is None:  # process_request already refused such handshakes
             await connection.close(1002, "no OCPP subprotocol")
             return
-        await on_session(station_id, SUBPROTOCOLS[subprotocol], connection)
+        # The subprotocol is the client's own spelling (e.g. "OCPP1.6"), matched without case.
+        await on_session(station_id, SUBPROTOCOLS[subprotocol.strip().lower()], connection)
 
     server = await serve(
         handler,
