@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from opencsms.api.deps import Admin, get_api_keys
 from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.auth import ApiKey, ApiKeyService, Role
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["auth"], dependencies=[Admin])
@@ -37,7 +38,7 @@ class ApiKeyOut(BaseModel):
         )
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=64)
     role: Role = Role.VIEWER
 

@@ -51,7 +51,7 @@ data, `admin` also manages keys. Create keys with `opencsms apikey create --name
 
 Lists page with `limit`/`offset`, sort with `sort=field` or `sort=-field`, filter with query
 parameters named after fields; they answer `{items, total, limit, offset}`. Errors are RFC 9457
-`application/problem+json`.
+`application/problem+json`. A request body with a field the API does not know is a 422 naming it.
 """
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from opencsms.api.deps import PrincipalDep, SessionsDep, api_state
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import FORBID_UNKNOWN_FIELDS
 from opencsms.api.views import CommandResultOut
 from opencsms.auth import Principal
 from opencsms.command_queue import QueuedCommand
@@ -178,6 +179,8 @@ _SUMMARIES = {
 }
 
 for _name, _command_type in c.OPERATOR_COMMANDS.items():
+    # The command dataclasses are the bodies: like every body, an unknown field is a 422.
+    _command_type.__pydantic_config__ = FORBID_UNKNOWN_FIELDS  # type: ignore[union-attr]
     router.add_api_route(
         f"/{_name}",
         _typed_endpoint(_command_type),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -42,5 +44,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        parts = [f"{'.'.join(str(p) for p in err['loc'])}: {_message(err)}" for err in exc.errors()]
         return problem_response(422, "Invalid request", "; ".join(parts), request.url.path)
+
+
+# Pydantic's words for a field the body's schema does not have (models; dataclasses).
+_UNKNOWN_FIELD_ERRORS = frozenset({"extra_forbidden", "unexpected_keyword_argument"})
+
+
+def _message(error: Any) -> str:
+    if error.get("type") in _UNKNOWN_FIELD_ERRORS:
+        return "unknown field"
+    return str(error["msg"])

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep, SessionsDep, api_state
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
 from opencsms.security.passwords import MAX_LENGTH, MIN_LENGTH, WeakPassword
 from opencsms.security_changes import ChangeOutcome, SecurityChanges
@@ -37,7 +38,7 @@ class StationSecurityOut(BaseModel):
     updated_at: datetime | None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestBody):
     password: str | None = Field(
         None,
         min_length=MIN_LENGTH,
@@ -47,7 +48,7 @@ class PasswordChange(BaseModel):
     )
 
 
-class ProfileUpgrade(BaseModel):
+class ProfileUpgrade(RequestBody):
     profile: int = Field(ge=1, le=3, description="the security profile to move the station up to")
     csms_url: str | None = Field(
         None,

@@ -9,11 +9,12 @@ from pydantic import BaseModel, Field
 
 from opencsms.api.deps import SESSION_COOKIE, PrincipalDep, api_state
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 
 router = APIRouter(prefix="/api/v1/session", tags=["auth"])
 
 
-class Login(BaseModel):
+class Login(RequestBody):
     api_key: str = Field(min_length=1, max_length=256)
 
 

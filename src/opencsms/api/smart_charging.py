@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from opencsms.api.deps import DomainDep, Operator, SessionsDep, api_state
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
 from opencsms.domain.charging_profiles import ProfileError, RateUnit, parse_profile, profile_to_json
 from opencsms.domain.load_management import Circuit, NodeLimit
@@ -29,13 +30,13 @@ EvseId = Annotated[int, PathParam(ge=0, le=_INT32)]
 ProfileId = Annotated[int, PathParam(ge=0, le=_INT32)]
 
 
-class LimitStep(BaseModel):
+class LimitStep(RequestBody):
     start: datetime
     limit_amps: float | None = None
     limit_kw: float | None = None
 
 
-class SiteIn(BaseModel):
+class SiteIn(RequestBody):
     name: str | None = None
     limit_amps: float | None = Field(default=None, ge=0, description="grid connection, amps per phase")
     limit_kw: float | None = Field(default=None, ge=0, description="grid connection, kW")
@@ -45,36 +46,36 @@ class SiteIn(BaseModel):
     fail_safe_current_a: float = Field(default=6.0, ge=0)
 
 
-class CircuitIn(BaseModel):
+class CircuitIn(RequestBody):
     parent_id: str | None = Field(default=None, max_length=64)
     limit_amps: float | None = Field(default=None, ge=0)
     limit_kw: float | None = Field(default=None, ge=0)
 
 
-class AssignmentIn(BaseModel):
+class AssignmentIn(RequestBody):
     circuit_id: CircuitId | None = None
     max_current_a: float = Field(default=32.0, gt=0)
     phases: int = Field(default=3, ge=1, le=3)
     priority: int = 0
 
 
-class PriceIn(BaseModel):
+class PriceIn(RequestBody):
     start: datetime
     seconds: int = Field(default=3600, gt=0, le=7 * 86400)
     price: float
 
 
-class PricesIn(BaseModel):
+class PricesIn(RequestBody):
     slots: list[PriceIn]
     replace_all: bool = False
 
 
-class NeedsIn(BaseModel):
+class NeedsIn(RequestBody):
     departure_time: datetime
     energy_wh: float = Field(gt=0)
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(RequestBody):
     evse_id: int = Field(default=0, ge=0, le=_INT32)
     profile: dict[str, Any] = Field(description="a 2.0.1 ChargingProfileType (1.6 spellings accepted)")
 

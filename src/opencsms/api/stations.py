@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from opencsms.api.deps import DomainDep, SessionsDep
 from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.api.views import ConnectorOut, StationOut
 from opencsms.domain import registry
 from opencsms.domain.model import RegistrationStatus
@@ -86,12 +87,12 @@ async def connector_history(
     return [ConnectorOut.of(c) for c in history]
 
 
-class StationCreate(BaseModel):
+class StationCreate(RequestBody):
     id: str = Field(min_length=1, max_length=48, pattern=r"^[^/]+$")
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
 
 
-class StationUpdate(BaseModel):
+class StationUpdate(RequestBody):
     registration_status: RegistrationStatus
 
 

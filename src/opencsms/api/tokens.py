@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from opencsms.api.deps import DomainDep
 from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.domain import registry
 from opencsms.domain.model import AuthorizationStatus, IdToken
 
@@ -40,7 +41,7 @@ class IdTokenOut(BaseModel):
         )
 
 
-class IdTokenFields(BaseModel):
+class IdTokenFields(RequestBody):
     status: StorableStatus = "Accepted"
     expiry_date: datetime | None = None
     parent_id_token: str | None = Field(default=None, max_length=255)

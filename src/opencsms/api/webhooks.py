@@ -11,6 +11,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 from opencsms.api.deps import api_state
 from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
+from opencsms.api.request_body import RequestBody
 from opencsms.domain.events import DomainEvent
 from opencsms.webhooks import Delivery, Webhook, WebhookService
 
@@ -55,7 +56,7 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="signs deliveries (HMAC-SHA256); shown only in this answer")
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(RequestBody):
     url: AnyHttpUrl
     secret: Secret | None = Field(default=None, description="generated when left out")
     event_kinds: EventKinds = []
@@ -64,7 +65,7 @@ class WebhookCreate(BaseModel):
     description: str | None = Field(default=None, max_length=500)
 
 
-class WebhookUpdate(BaseModel):
+class WebhookUpdate(RequestBody):
     url: AnyHttpUrl | None = None
     secret: Secret | None = None
     event_kinds: EventKinds | None = None

@@ -514,6 +514,13 @@ def command_from_dict(data: dict[str, Any]) -> Command:
     if cls is None:
         raise UnknownCommand(f"unknown command {data.get('command')!r}; known: {', '.join(COMMANDS)}")
     args = dict(data.get("args") or {})
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(str(name) for name in args if name not in known)
+    if unknown:
+        raise InvalidCommand(
+            f"{command_name_of(cls)}: unknown argument(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(known)) or 'none'}"
+        )
     for name in _TUPLE_ARGS:
         if name in args and isinstance(args[name], list):
             args[name] = tuple(args[name])
