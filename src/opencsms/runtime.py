@@ -20,10 +20,12 @@ from opencsms.bus import EventBus, InProcessBus
 from opencsms.command_queue import CommandQueue
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
 from opencsms.domain.model import RegistrationPolicy
-from opencsms.domain.services import Domain
+from opencsms.domain.security import StoredFailureCounts
+from opencsms.domain.services import Domain, utc_now
 from opencsms.message_log import MessageLog, open_frame_table
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
+from opencsms.security.login_failures import LoginThrottle
 from opencsms.sessions import SessionManager
 from opencsms.settings import Settings
 from opencsms.smart_charging.load_manager import LoadManager
@@ -237,18 +239,26 @@ async def start(settings: Settings) -> Runtime:
         hooks_refresh=2.0 if cluster is not None else 0.0,
     )
     await webhooks.start()
+    handshake_limits = HandshakeLimits(
+        connections_per_ip_per_second=settings.connections_per_ip,
+        connection_burst_per_ip=settings.connection_burst_per_ip,
+        failed_logins_per_station=settings.failed_logins_per_station,
+        failed_logins_per_ip=settings.failed_logins_per_ip,
+        failed_login_window=settings.failed_login_window,
+        failed_login_delay=settings.failed_login_delay,
+        failed_login_max_delay=settings.failed_login_max_delay,
+    )
     handshake = HandshakeFilterChain(
         credentials=domain.security.credentials,
         admit=sessions.admit,
         record=domain.security.record,
         credentials_used=domain.security.credentials_used,
         versions=base.versions,
-        limits=HandshakeLimits(
-            connections_per_ip_per_second=settings.connections_per_ip,
-            connection_burst_per_ip=settings.connection_burst_per_ip,
-            failed_logins_per_station=settings.failed_logins_per_station,
-            failed_logins_per_ip=settings.failed_logins_per_ip,
-            failed_login_window=settings.failed_login_window,
+        limits=handshake_limits,
+        # Failed logins are counted in the store: a restart does not reset them, nodes share them.
+        throttle=LoginThrottle(
+            handshake_limits.throttle_limits(),
+            StoredFailureCounts(store, settings.failed_login_window, clock=utc_now),
         ),
     )
     listeners = []

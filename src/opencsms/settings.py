@@ -61,9 +61,14 @@ class Settings:
     #: Abuse limits; 0 disables a rate limit.
     connections_per_ip: float = 20.0
     connection_burst_per_ip: float = 200.0
+    #: Failed logins are never locked out, only answered late: past this many failures of one
+    #: (station id, address) pair, or of one address, within the window (seconds), each further
+    #: failure waits failed_login_delay seconds, doubling, at most failed_login_max_delay.
     failed_logins_per_station: int = 10
     failed_logins_per_ip: int = 30
     failed_login_window: float = 300.0
+    failed_login_delay: float = 1.0
+    failed_login_max_delay: float = 5.0
     station_message_rate: float = 50.0
     station_message_burst: float = 500.0
     max_pending_handshakes: int = 1000

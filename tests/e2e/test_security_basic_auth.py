@@ -126,21 +126,6 @@ async def test_unknown_station_on_the_unsecured_listener_follows_the_registratio
         await rt.stop()
 
 
-async def test_failed_logins_lock_the_station_out_for_a_while(server_factory: Callable[..., Any]) -> None:
-    rt: Runtime = await server_factory(listeners="0 profile=1", failed_logins_per_station=3)
-    try:
-        await rt.domain.security.set_password("CS-BRUTE", PASSWORD)
-        url = rt.url_for_profile(1)
-        for attempt in range(3):
-            assert (
-                await refused_status(url, "CS-BRUTE", basic("CS-BRUTE", f"guess-number-{attempt:04d}")) == 401
-            )
-        # Locked out: even the right password waits until the window has passed.
-        assert await refused_status(url, "CS-BRUTE", basic("CS-BRUTE", PASSWORD)) == 429
-    finally:
-        await rt.stop()
-
-
 async def wait_events(rt: Runtime, station_id: str, count: int = 1) -> list[Any]:
     """Security events are written behind: poll briefly until ``count`` are stored."""
     import asyncio

@@ -115,18 +115,28 @@ async def test_connections_per_ip_are_rate_limited() -> None:
     assert isinstance(await chain.check(request()), Admitted)
 
 
-async def test_failed_logins_lock_out_the_ip_and_the_station() -> None:
+async def test_failed_logins_are_answered_late_and_never_lock_out_a_correct_password() -> None:
     fakes = Fakes({"CP1": StationCredentials(1, HASH), "CP2": StationCredentials(1, HASH)})
-    chain = fakes.chain(failed_logins_per_station=100, failed_logins_per_ip=2, failed_login_window=60.0)
-    for _ in range(2):
-        await chain.check(request(auth=("CP1", "guess-guess-guess")))
-    locked = await chain.check(request("CP2", auth=("CP2", "right-password-1")))
-    assert isinstance(locked, Refused) and locked.status == 429
-    assert isinstance(
-        await chain.check(request("CP2", auth=("CP2", "right-password-1"), ip="10.9.9.9")), Admitted
+    chain = fakes.chain(
+        failed_logins_per_station=2,
+        failed_logins_per_ip=5,
+        failed_login_delay=1.0,
+        failed_login_max_delay=4.0,
     )
-    fakes.now = 60.0
+    delays = []
+    for _ in range(6):
+        refused = await chain.check(request(auth=("CP1", "guess-guess-guess")))
+        assert isinstance(refused, Refused) and refused.status == 401
+        delays.append(refused.delay)
+    assert delays == [0.0, 0.0, 1.0, 2.0, 4.0, 4.0]
+    # The station guessed at and every other one behind the address still get in at once.
+    assert isinstance(await chain.check(request()), Admitted)
     assert isinstance(await chain.check(request("CP2", auth=("CP2", "right-password-1"))), Admitted)
+    # Failures without a password (the first request of a client that waits for the challenge)
+    # are not counted.
+    missing = await chain.check(request("CP2", auth=None))
+    assert isinstance(missing, Refused) and missing.status == 401 and missing.delay == 0.0
+    assert "locked_out" not in chain.refusals and chain.refusals["delayed"] == 4
 
 
 async def test_unknown_station_follows_the_registration_policy() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from opencsms.security.limits import FailureLimiter, KeyedBuckets, TokenBucket
+from opencsms.security.limits import KeyedBuckets, TokenBucket, WindowCounter
 
 
 def test_a_bucket_allows_its_burst_then_its_rate() -> None:
@@ -18,19 +18,18 @@ def test_keyed_buckets_are_per_key_and_bounded() -> None:
     assert buckets.take("a", 0.0)
 
 
-def test_failures_block_a_key_until_the_window_has_passed() -> None:
-    limiter = FailureLimiter(max_failures=2, window=60.0)
-    limiter.failed("cp", 0.0)
-    assert not limiter.blocked("cp", 1.0)
-    limiter.failed("cp", 1.0)
-    assert limiter.blocked("cp", 59.0)
-    assert not limiter.blocked("cp", 60.0)
-    assert not limiter.blocked("other", 1.0)
+def test_a_window_counter_counts_per_key_and_starts_over_after_the_window() -> None:
+    counter = WindowCounter(window=60.0)
+    assert [counter.add("cp", t) for t in (0.0, 1.0, 59.0)] == [1, 2, 3]
+    assert counter.add("other", 1.0) == 1
+    assert counter.add("cp", 60.0) == 1  # a new window from here
+    assert counter.add("cp", 61.0) == 2
 
 
-def test_a_success_clears_the_failures() -> None:
-    limiter = FailureLimiter(max_failures=2, window=60.0)
-    limiter.failed("cp", 0.0)
-    limiter.succeeded("cp")
-    limiter.failed("cp", 1.0)
-    assert not limiter.blocked("cp", 2.0)
+def test_a_window_counter_is_bounded() -> None:
+    counter = WindowCounter(window=60.0, max_keys=2)
+    counter.add("a", 0.0)
+    counter.add("a", 0.0)
+    counter.add("b", 0.0)
+    counter.add("c", 0.0)  # forgets "a", the oldest
+    assert counter.add("a", 0.0) == 1

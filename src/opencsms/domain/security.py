@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +50,33 @@ class StationSecurity:
     updated_at: datetime
     #: the profile the station is being moved up to, until it connects with it
     pending_security_profile: int | None = None
+
+
+class StoredFailureCounts:
+    """Failed-login counts in the store (``security.login_failures.FailureCounts``): they survive a
+    restart and are shared by every node on the same database."""
+
+    def __init__(
+        self, store: Store, window: float, *, clock: Callable[[], datetime], cleanup_every: int = 1000
+    ) -> None:
+        self._store = store
+        self._window = timedelta(seconds=window)
+        self._clock = clock
+        #: Failures between two deletions of ended windows.
+        self._cleanup_every = cleanup_every
+        self._until_cleanup = cleanup_every
+
+    async def add(self, keys: Sequence[str]) -> builtins.list[int]:
+        now = self._clock()
+        started_after = now - self._window
+        counts = await self._store.write(
+            lambda c: security_rows.count_login_failures(c, keys, now, started_after)
+        )
+        self._until_cleanup -= 1
+        if self._until_cleanup <= 0:
+            self._until_cleanup = self._cleanup_every
+            await self._store.write(lambda c: security_rows.forget_login_failures(c, started_after))
+        return counts
 
 
 class SecurityService:

@@ -8,13 +8,14 @@ than the next:
 
 1. new connections per IP address (429);
 2. station id from the path (400/404), an OCPP subprotocol both sides speak (400);
-3. failed-login lock-out of the station id or the IP address (429);
-4. the station's security profile: a station registered at profile N is refused on a listener
+3. the station's security profile: a station registered at profile N is refused on a listener
    of a lower profile (403), before any password is looked at;
-5. authentication by the listener's profile: 1 and 2, HTTP Basic with username = station id
+4. authentication by the listener's profile: 1 and 2, HTTP Basic with username = station id
    and the stored scrypt hash (401); 3, a client certificate (its chain and dates already
    checked by TLS) whose subject CN is the station id (401 without one, 403 for another id);
-6. the registration policy for stations nobody registered (404 under "reject").
+   a wrong password is counted and its answer may be delayed (:mod:`.login_failures`): failed
+   logins never lock anyone out, so a correct password is admitted whatever others failed;
+5. the registration policy for stations nobody registered (404 under "reject").
 
 Nothing here touches a session: a refused handshake never reaches the live connection of the
 station it names. Passwords and Authorization headers are never logged or recorded.
@@ -27,13 +28,14 @@ import binascii
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from opencsms.ocppj import BadStationPath, select_subprotocol, station_id_from_path
-from opencsms.security.limits import FailureLimiter, KeyedBuckets
+from opencsms.security.limits import KeyedBuckets
+from opencsms.security.login_failures import LoginThrottle, ThrottleLimits
 from opencsms.security.passwords import verify_password_off_loop
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,8 @@ class Refused:
     reason: str
     #: Asks for Basic credentials (a ``WWW-Authenticate`` header goes with a 401).
     challenge: bool = False
+    #: Seconds to hold the answer back (a failed login past its free ones).
+    delay: float = 0.0
 
 
 HandshakeDecision = Admitted | Refused
@@ -110,9 +114,23 @@ class HandshakeLimits:
 
     connections_per_ip_per_second: float = 20.0
     connection_burst_per_ip: float = 100.0
+    #: Failed logins of one (station id, address) pair, and of one address, answered at once;
+    #: later ones within the window are answered after a delay doubling from ``failed_login_delay``
+    #: up to ``failed_login_max_delay`` seconds.
     failed_logins_per_station: int = 10
-    failed_logins_per_ip: int = 20
+    failed_logins_per_ip: int = 30
     failed_login_window: float = 300.0
+    failed_login_delay: float = 1.0
+    failed_login_max_delay: float = 5.0
+
+    def throttle_limits(self) -> ThrottleLimits:
+        return ThrottleLimits(
+            free_failures_per_pair=self.failed_logins_per_station,
+            free_failures_per_source=self.failed_logins_per_ip,
+            window=self.failed_login_window,
+            first_delay=self.failed_login_delay,
+            max_delay=self.failed_login_max_delay,
+        )
 
 
 CredentialLookup = Callable[[str], Awaitable[StationCredentials | None]]
@@ -130,7 +148,8 @@ async def _nothing_pending(station_id: str, pending_password: bool, profile: int
 
 
 class HandshakeFilterChain:
-    """Decides each handshake; holds the per-IP and failed-login counters of this process."""
+    """Decides each handshake; holds the per-IP connection counters of this process and the
+    failed-login throttle (whose counts live in the store when it is given one)."""
 
     def __init__(
         self,
@@ -143,6 +162,7 @@ class HandshakeFilterChain:
         clock: Callable[[], float] = time.monotonic,
         verify_password: PasswordCheck = verify_password_off_loop,
         credentials_used: CredentialsUsed = _nothing_pending,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self._credentials = credentials
         self._credentials_used = credentials_used
@@ -155,10 +175,7 @@ class HandshakeFilterChain:
         self._connections = KeyedBuckets(
             self.limits.connections_per_ip_per_second, self.limits.connection_burst_per_ip
         )
-        self._station_failures = FailureLimiter(
-            self.limits.failed_logins_per_station, self.limits.failed_login_window
-        )
-        self._ip_failures = FailureLimiter(self.limits.failed_logins_per_ip, self.limits.failed_login_window)
+        self.throttle = throttle or LoginThrottle(self.limits.throttle_limits())
         #: Refusals by reason, for /metrics.
         self.refusals: dict[str, int] = {}
 
@@ -181,9 +198,6 @@ class HandshakeFilterChain:
                     f"no supported OCPP subprotocol offered; this server speaks {', '.join(self._versions)}",
                 ),
             )
-        if self._station_failures.blocked(station_id, now) or self._ip_failures.blocked(ip, now):
-            return self._refuse("locked_out", Refused(429, "too many failed logins; try again later"))
-
         credentials = await self._credentials(station_id)
         required = credentials.security_profile if credentials is not None else UNSECURED
         if request.listener_profile < required:
@@ -200,10 +214,12 @@ class HandshakeFilterChain:
 
         failure, used_pending_password = await self._authenticate(station_id, request, credentials)
         if failure is not None:
-            self._station_failures.failed(station_id, now)
-            self._ip_failures.failed(ip, now)
+            if failure.challenge and request.authorization:  # a password was tried, and failed
+                delay = await self.throttle.failed(station_id, ip)
+                if delay > 0:
+                    self.refusals["delayed"] = self.refusals.get("delayed", 0) + 1
+                    return replace(failure, delay=delay)
             return failure
-        self._station_failures.succeeded(station_id)
         if credentials is not None and credentials.change_pending:
             await self._credentials_used(station_id, used_pending_password, request.listener_profile)
 

@@ -2,7 +2,8 @@
 
 - :class:`TokenBucket`: a station's message rate (one per session, on the message path).
 - :class:`KeyedBuckets`: new connections per IP address.
-- :class:`FailureLimiter`: failed logins per station id and per IP address.
+- :class:`WindowCounter`: failed logins per (station id, address) and per address, when no
+  store keeps them (see :mod:`opencsms.security.login_failures`).
 
 Keyed tables are bounded: when full, the oldest key is forgotten (an attacker cycling through
 keys costs memory only up to the bound).
@@ -56,38 +57,26 @@ class KeyedBuckets:
 
 
 @dataclass(slots=True)
-class _Failures:
+class _Window:
     count: int
     first: float
 
 
-class FailureLimiter:
-    """After ``max_failures`` failures of a key within ``window`` seconds, the key is blocked
-    until ``window`` seconds after its first failure. A success clears the key."""
+class WindowCounter:
+    """Counts events per key in fixed windows of ``window`` seconds from a key's first event."""
 
-    def __init__(self, max_failures: int, window: float, max_keys: int = 100_000) -> None:
-        self.max_failures = max_failures
+    def __init__(self, window: float, max_keys: int = 100_000) -> None:
         self.window = window
         self.max_keys = max_keys
-        self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        self._windows: OrderedDict[str, _Window] = OrderedDict()
 
-    def blocked(self, key: str, now: float) -> bool:
-        entry = self._failures.get(key)
-        if entry is None:
-            return False
-        if now - entry.first >= self.window:
-            del self._failures[key]
-            return False
-        return entry.count >= self.max_failures
-
-    def failed(self, key: str, now: float) -> None:
-        entry = self._failures.get(key)
+    def add(self, key: str, now: float) -> int:
+        """Count one event of ``key``; returns how many it had in its current window, this one included."""
+        entry = self._windows.get(key)
         if entry is None or now - entry.first >= self.window:
-            if entry is None and len(self._failures) >= self.max_keys:
-                self._failures.popitem(last=False)
-            self._failures[key] = _Failures(1, now)
-        else:
-            entry.count += 1
-
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+            if entry is None and len(self._windows) >= self.max_keys:
+                self._windows.popitem(last=False)
+            self._windows[key] = _Window(1, now)
+            return 1
+        entry.count += 1
+        return entry.count

@@ -60,3 +60,15 @@ certificates = Table(
     Index(None, "station_id", "certificate_type"),
     Index(None, "not_after"),
 )
+
+# Failed logins per "pair\x1f<address>\x1f<station id>" and per "source\x1f<address>" (migration
+# 0012): written only when a login fails, so that counts survive restarts and nodes share them.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    # When the key's current window began; an older window starts over at the next failure.
+    Column("window_start", UtcDateTime, nullable=False),
+    Index(None, "window_start"),
+)

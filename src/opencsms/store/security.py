@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from opencsms.store.schema_security import certificates, security_events, station_credentials
-from opencsms.store.upsert import upsert_statement
+from opencsms.store.schema_security import certificates, login_failures, security_events, station_credentials
+from opencsms.store.upsert import INSERTS, upsert_statement
 
 _CREDENTIALS = select(station_credentials).where(station_credentials.c.station_id == bindparam("station_id"))
 
@@ -123,3 +123,31 @@ def expiring_certificates(connection: Connection, before: datetime) -> Sequence[
         .order_by(certificates.c.not_after)
     )
     return connection.execute(query).all()
+
+
+def count_login_failures(
+    connection: Connection, keys: Sequence[str], now: datetime, window_start_after: datetime
+) -> list[int]:
+    """Add one failure to each key; returns each key's count in its current window (a window that
+    began at or before ``window_start_after`` starts over at this failure)."""
+    statement: Any = INSERTS[connection.dialect.name](login_failures)
+    expired = login_failures.c.window_start <= window_start_after
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "failures": case((expired, 1), else_=login_failures.c.failures + 1),
+            "window_start": case(
+                (expired, statement.excluded.window_start), else_=login_failures.c.window_start
+            ),
+        },
+    ).returning(login_failures.c.failures)
+    return [
+        connection.execute(statement, {"key": key, "failures": 1, "window_start": now}).scalar_one()
+        for key in keys
+    ]
+
+
+def forget_login_failures(connection: Connection, window_start_before: datetime) -> int:
+    """Delete counts whose window has ended; returns how many."""
+    statement = delete(login_failures).where(login_failures.c.window_start < window_start_before)
+    return connection.execute(statement).rowcount

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from opencsms.store.driver_statements import DriverStatement
 
 # Both dialects' Insert classes have on_conflict_do_update / _nothing and ``excluded``.
-_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def upsert_statement(
@@ -39,7 +39,7 @@ def upsert_statement(
 def _build(
     backend: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...], returning: tuple[str, ...]
 ) -> Any:
-    statement: Any = _INSERTS[backend](table)
+    statement: Any = INSERTS[backend](table)
     if update:
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={column: statement.excluded[column] for column in update}

@@ -16,6 +16,7 @@ slot for that long at most.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
@@ -142,6 +143,8 @@ async def start_listener(config: ListenerConfig, check: HandshakeCheck, on_sessi
             connection.station_id = decision.station_id  # type: ignore[attr-defined]
             return None
         log.info("handshake refused (%d): %s", decision.status, decision.reason)
+        if decision.delay > 0:
+            await asyncio.sleep(decision.delay)  # a failed login past its free ones: answered late
         challenge = (
             [("WWW-Authenticate", 'Basic realm="OCPP", charset="UTF-8"')] if decision.challenge else []
         )
