@@ -89,11 +89,17 @@ class ChargePoint:
         return str((await self.call("Authorize", {"idTag": id_tag}))["idTagInfo"]["status"])
 
     async def start(
-        self, connector: int, id_tag: str, meter: int = 1000, at: str | None = None
+        self, connector: int, id_tag: str, meter: int = 1000, at: str | None = None, **extra: Any
     ) -> tuple[int, str]:
         answer = await self.call(
             "StartTransaction",
-            {"connectorId": connector, "idTag": id_tag, "meterStart": meter, "timestamp": at or timestamp()},
+            {
+                "connectorId": connector,
+                "idTag": id_tag,
+                "meterStart": meter,
+                "timestamp": at or timestamp(),
+                **extra,
+            },
         )
         return int(answer["transactionId"]), str(answer["idTagInfo"]["status"])
 
@@ -159,6 +165,7 @@ class ChargingStation:
         self.raw = raw
         self.station_id = station_id
         self._seq: dict[str, int] = {}
+        self._notify_seq = 0
 
     @classmethod
     async def online(cls, server: Runtime, station_id: str, evses: int = 2) -> ChargingStation:
@@ -183,6 +190,23 @@ class ChargingStation:
             "connectorId": connector,
         }
         assert await self.call("StatusNotification", payload) == {}
+
+    async def availability(self, evse: int, connector: int, status: str) -> None:
+        """A connector's new state as a case reports it: StatusNotification, and NotifyEvent of
+        Connector.AvailabilityState (trigger Delta)."""
+        await self.status(evse, connector, status)
+        self._notify_seq += 1
+        event = {
+            "eventId": self._notify_seq,
+            "timestamp": timestamp(),
+            "trigger": "Delta",
+            "actualValue": status,
+            "eventNotificationType": "HardWiredNotification",
+            "component": {"name": "Connector", "evse": {"id": evse, "connectorId": connector}},
+            "variable": {"name": "AvailabilityState"},
+        }
+        payload = {"generatedAt": timestamp(), "seqNo": 0, "eventData": [event]}
+        assert await self.call("NotifyEvent", payload) == {}
 
     async def authorize(self, token: str) -> dict[str, Any]:
         answer = await self.call("Authorize", {"idToken": {"idToken": token, "type": "ISO14443"}})

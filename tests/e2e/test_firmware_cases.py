@@ -19,7 +19,7 @@ from opencsms.security.certificates import CertificateAuthority
 from opencsms.simulate import SimulatedStation16, StationConfig
 from opencsms.simulate.station201 import SimulatedStation201
 from opencsms.simulate.station_base import SimulatedStationBase
-from tests.e2e.scripted import ChargingStation, command_answered, evse_status, timestamp
+from tests.e2e.scripted import ChargingStation, command_answered, evse_status
 from tests.simulate.csms import VALIDATORS
 
 pytestmark = pytest.mark.e2e
@@ -389,7 +389,7 @@ async def test_tc_l_13_csms_secure_firmware_update_with_ongoing_transaction(
         # Reusable state EnergyTransferStarted on EVSE 1.
         accepted = {"idTokenInfo": {"status": "Accepted"}}
         assert await station.event("Started", "Authorized", "tx-l13", token="RFID-L13", evse=1) == accepted
-        await station.status(1, 1, "Occupied")
+        await station.availability(1, 1, "Occupied")
         await station.event("Updated", "CablePluggedIn", "tx-l13", state="EVConnected")
         await station.event("Updated", "ChargingStateChanged", "tx-l13", state="Charging")
 
@@ -397,23 +397,7 @@ async def test_tc_l_13_csms_secure_firmware_update_with_ongoing_transaction(
         assert result["status"] == "Accepted"
         request_id = sent["requestId"]
         await report(station, request_id, "DownloadScheduled")
-        await station.status(2, 1, "Unavailable")
-        notify = {
-            "generatedAt": timestamp(),
-            "seqNo": 0,
-            "eventData": [
-                {
-                    "eventId": 1,
-                    "timestamp": timestamp(),
-                    "trigger": "Delta",
-                    "actualValue": "Unavailable",
-                    "eventNotificationType": "HardWiredNotification",
-                    "component": {"name": "Connector", "evse": {"id": 2, "connectorId": 1}},
-                    "variable": {"name": "AvailabilityState"},
-                }
-            ],
-        }
-        assert await station.call("NotifyEvent", notify) == {}
+        await station.availability(2, 1, "Unavailable")
         await report(
             station, request_id, "Downloading", "Downloaded", "SignatureVerified", "InstallScheduled"
         )
@@ -425,7 +409,7 @@ async def test_tc_l_13_csms_secure_firmware_update_with_ongoing_transaction(
         await station.event(
             "Ended", "StopAuthorized", "tx-l13", token="RFID-L13", state="Idle", stopped="Local"
         )
-        await station.status(1, 1, "Unavailable")
+        await station.availability(1, 1, "Unavailable")
         await report(station, request_id, "Installing", "Installed")
         tx = await server.domain.transactions.find("CS-L13", "tx-l13")
         assert tx is not None and tx.status != "active" and tx.stop_reason == "Local"

@@ -73,9 +73,13 @@ async def remote_start(server: Runtime, station_id: str, point: int) -> None:
 async def test_tc_056_csms_central_smart_charging_tx_default_profile(
     server: Runtime, station16: SimulatedStation16
 ) -> None:
-    """TC_056_CSMS: a TxDefaultProfile on connector 0 limits the next session; the CSMS keeps it."""
+    """TC_056_CSMS: SetChargingProfile with a TxDefaultProfile for connector 0, Accepted; the CSMS
+    keeps it as installed and the next session on connector 1 draws no more than its limit."""
     result = await server.sessions.execute("SC16", c.SetChargingProfile(tx_default(10), evse_id=0))
-    assert result.status == "Accepted"
+    assert result.action == "SetChargingProfile" and result.status == "Accepted"
+    sent = result.request["csChargingProfiles"]
+    assert result.request["connectorId"] == 0 and sent["chargingProfilePurpose"] == "TxDefaultProfile"
+    assert sent["chargingSchedule"]["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 10.0}]
     held = await server.domain.station_profiles.installed("SC16")
     assert [(p.id, p.evse_id, p.purpose.value) for p in held] == [(1, 0, "TxDefaultProfile")]
     await remote_start(server, "SC16", 1)
@@ -87,7 +91,9 @@ async def test_tc_056_csms_central_smart_charging_tx_default_profile(
 async def test_tc_057_csms_central_smart_charging_tx_profile(
     server: Runtime, station16: SimulatedStation16
 ) -> None:
-    """TC_057_CSMS: a TxProfile needs the running transaction; it then overrides the default."""
+    """TC_057_CSMS: a TxProfile is refused without a running transaction; during one,
+    SetChargingProfile TxProfile names the connector and the transaction, Accepted, and overrides
+    the default; the CSMS keeps it with the transaction."""
     refused = c.SetChargingProfile({**tx_default(8), "chargingProfilePurpose": "TxProfile"}, evse_id=1)
     with pytest.raises(c.InvalidCommand, match="needs a transaction"):
         await server.sessions.execute("SC16", refused)
@@ -99,6 +105,8 @@ async def test_tc_057_csms_central_smart_charging_tx_profile(
     await poll(lambda: abs(station16.connectors[1].power_w - 8 * 690) < 1)
     tx = station16.connectors[1].transaction
     assert tx is not None
+    assert result.request["connectorId"] == 1
+    assert result.request["csChargingProfiles"]["transactionId"] == tx.transaction_id
     held = {p.purpose.value: p for p in await server.domain.station_profiles.installed("SC16")}
     assert held["TxProfile"].transaction_id == str(tx.transaction_id)
 
@@ -137,10 +145,11 @@ async def test_tc_066_csms_get_composite_schedule_agrees_with_the_csms(
 
 
 async def test_tc_067_csms_clear_charging_profile(server: Runtime, station16: SimulatedStation16) -> None:
-    """TC_067_CSMS: clearing by id removes the profile from the station and from the CSMS's record."""
+    """TC_067_CSMS: ClearChargingProfile by id, Accepted, removes the profile from the station and
+    from the CSMS's record; clearing it again is Unknown."""
     await server.sessions.execute("SC16", c.SetChargingProfile(tx_default(10, profile_id=3), evse_id=0))
     result = await server.sessions.execute("SC16", c.ClearChargingProfile(profile_id=3))
-    assert result.status == "Accepted"
+    assert result.status == "Accepted" and result.request == {"id": 3}
     assert station16.charging_profiles.held == []
     assert await server.domain.station_profiles.installed("SC16") == []
     again = await server.sessions.execute("SC16", c.ClearChargingProfile(profile_id=3))

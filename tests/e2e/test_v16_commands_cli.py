@@ -48,11 +48,17 @@ async def cli(server: Runtime, capsys: pytest.CaptureFixture[str], *args: str) -
 async def test_tc_011_1_012_csms_remote_start_then_stop_from_cli(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_011_1 + TC_012_CSMS: remote start, then remote stop from the CLI; the session ends Remote."""
+    """TC_011_1_CSMS: RemoteStartTransaction with the tag and connector from the CLI, Accepted; the
+    charge point authorizes, starts and charges, and the CSMS stores the running transaction.
+    TC_012_CSMS: RemoteStopTransaction with its id, Accepted; the transaction ends Remote."""
     code, out = await cli(server, capsys, "remote-start", "CP-CLI", "--id-tag", "CLI-TAG", "--connector", "1")
     assert code == 0 and out["action"] == "RemoteStartTransaction" and out["status"] == "Accepted"
+    assert out["request"] == {"idTag": "CLI-TAG", "connectorId": 1}
     await poll(lambda: station.connectors[1].transaction is not None)
     tx_id = station.connectors[1].transaction.transaction_id  # type: ignore[union-attr]
+    running = await server.domain.transactions.get(tx_id)
+    assert running is not None and running.status == "active"
+    assert (running.connector_id, running.id_token) == (1, "CLI-TAG")
     code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", str(tx_id))
     assert code == 0 and out == {
         "action": "RemoteStopTransaction",
@@ -71,22 +77,39 @@ async def test_tc_011_1_012_csms_remote_start_then_stop_from_cli(
 async def test_tc_028_csms_remote_stop_rejected(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_028_CSMS: stopping a transaction the station does not run is Rejected by the station."""
+    """TC_028_CSMS: RemoteStopTransaction for a transaction the charge point no longer runs; it
+    answers Rejected and the operator sees Rejected."""
     start = await station.start_transaction(2, "CLI-TAG")
     await station.stop_transaction(2)
     code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", str(start))
-    assert code == 0 and out["status"] == "Rejected"
+    assert code == 0 and out["status"] == "Rejected" and out["request"] == {"transactionId": start}
 
 
 @pytest.mark.parametrize("kind", ["Hard", "Soft"])
 async def test_tc_013_014_csms_reset(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
-    """TC_013_CSMS (Hard) and TC_014_CSMS (Soft): Accepted, and the station reboots (boots again)."""
-    boots_before = station.stats.boots
+    """TC_013_CSMS (Hard) and TC_014_CSMS (Soft): the CSMS sends Reset with that type; Accepted; the
+    charge point reboots: its BootNotification is Accepted and recorded, its connectors report in."""
+    record = await server.domain.stations.get("CP-CLI")
+    assert record is not None and record.last_boot is not None
+    boots_before, booted_before = station.stats.boots, record.last_boot
     code, out = await cli(server, capsys, "reset", "CP-CLI", "--type", kind)
-    assert code == 0 and out["status"] == "Accepted"
+    assert code == 0 and out["action"] == "Reset" and out["status"] == "Accepted"
+    assert out["request"] == {"type": kind}
     await poll(lambda: station.stats.boots > boots_before and station.online.is_set())
+
+    async def rebooted() -> bool:
+        record = await server.domain.stations.get("CP-CLI")
+        return record is not None and record.last_boot is not None and record.last_boot > booted_before
+
+    await poll(rebooted)
+
+    async def reported_after_boot() -> bool:
+        connectors = await server.domain.stations.connectors("CP-CLI")
+        return {c.connector_id for c in connectors if c.updated_at > booted_before} >= {1, 2}
+
+    await poll(reported_after_boot)
 
 
 async def test_tc_019_1_019_2_021_040_1_040_2_csms_get_and_change_configuration(
@@ -96,14 +119,16 @@ async def test_tc_019_1_019_2_021_040_1_040_2_csms_get_and_change_configuration(
     TC_040_2 (invalid value Rejected): the answers are shown and only the accepted value is kept."""
     code, out = await cli(server, capsys, "get-configuration", "CP-CLI")
     keys = {k["key"] for k in out["response"]["configurationKey"]}
-    assert code == 0 and {"HeartbeatInterval", "MeterValueSampleInterval"} <= keys
+    assert code == 0 and out["request"] == {} and {"HeartbeatInterval", "MeterValueSampleInterval"} <= keys
     code, out = await cli(
         server, capsys, "change-configuration", "CP-CLI", "--key", "MeterValueSampleInterval", "--value", "30"
     )
     assert out["status"] == "Accepted"
+    assert out["request"] == {"key": "MeterValueSampleInterval", "value": "30"}
     code, out = await cli(
         server, capsys, "get-configuration", "CP-CLI", "--key", "MeterValueSampleInterval", "--key", "Nope"
     )
+    assert out["request"] == {"key": ["MeterValueSampleInterval", "Nope"]}
     assert out["response"]["configurationKey"][0]["value"] == "30"
     assert out["response"]["unknownKey"] == ["Nope"]
     code, out = await cli(
@@ -129,12 +154,12 @@ async def test_tc_019_1_019_2_021_040_1_040_2_csms_get_and_change_configuration(
 async def test_tc_017_1_061_csms_unlock_connector_clear_cache_and_other_core_calls(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_017_1_CSMS unlock (no session, loose cable), TC_061_CSMS ClearCache Accepted;
-    ChangeAvailability and DataTransfer answered by the station."""
-    assert (await cli(server, capsys, "unlock-connector", "CP-CLI", "--connector", "1"))[1][
-        "status"
-    ] == "Unlocked"
-    assert (await cli(server, capsys, "clear-cache", "CP-CLI"))[1]["status"] == "Accepted"
+    """TC_017_1_CSMS: UnlockConnector for connector 1 with no session (loose cable): Unlocked.
+    TC_061_CSMS: ClearCache, Accepted. ChangeAvailability and DataTransfer answered by the station."""
+    _, out = await cli(server, capsys, "unlock-connector", "CP-CLI", "--connector", "1")
+    assert out["request"] == {"connectorId": 1} and out["status"] == "Unlocked"
+    _, out = await cli(server, capsys, "clear-cache", "CP-CLI")
+    assert out["action"] == "ClearCache" and out["request"] == {} and out["status"] == "Accepted"
     _, out = await cli(server, capsys, "change-availability", "CP-CLI", "--connector", "2", "--inoperative")
     assert out["status"] == "Accepted"
     await poll(lambda: station.connectors[2].status == "Unavailable")

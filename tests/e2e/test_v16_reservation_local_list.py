@@ -12,6 +12,8 @@ import pytest
 
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation16, StationConfig
+from tests.e2e.scripted import ChargePoint, command_answered
+from tests.e2e.scripted import connector_status as scripted_connector_status
 from tests.simulate.csms import VALIDATOR
 
 pytestmark = pytest.mark.e2e
@@ -61,22 +63,42 @@ async def reservation_status(operator_http: httpx.AsyncClient, reservation_id: i
 
 
 async def test_tc_046_csms_reservation_of_a_connector_transaction(
-    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
+    server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
-    """TC_046_CSMS: ReserveNow Accepted, the connector is Reserved; the reserving tag's session
-    carries the reservationId and uses the reservation up."""
-    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1, expires_in=600)
-    assert answer["status"] == "Accepted" and answer["action"] == "ReserveNow"
-    reservation_id = answer["request"]["reservationId"]
-    assert answer["request"]["connectorId"] == 1 and answer["request"]["idTag"] == TAG
-    assert await reservation_status(operator_http, reservation_id) == "Accepted"
-    await until(lambda: _is(connector_status(server, 1), "Reserved"))
-    started = await command(operator_http, "remote_start", id_token=TAG, connector_id=1)
-    assert started["status"] == "Accepted"
-    await until(lambda: _is(reservation_status(operator_http, reservation_id), "Used"))
-    reservation = (await operator_http.get(f"/api/v1/reservations/{reservation_id}")).json()
-    transaction = await server.domain.transactions.get(reservation["transaction_id"])
-    assert transaction is not None and transaction.station_id == "CP-RES" and transaction.connector_id == 1
+    """TC_046_CSMS: ReserveNow for connector 1 and the valid tag, Accepted; StatusNotification
+    Reserved; then the driver charges (Authorize, Preparing, StartTransaction with the
+    reservationId, Charging): all Accepted, the reservation is Used by that transaction."""
+    await server.domain.tokens.add(TAG)
+    point = await ChargePoint.online(server, "CP-046")
+    try:
+        sent, answer = await command_answered(
+            operator_http,
+            point.raw,
+            "CP-046",
+            "reserve_now",
+            {"id_token": TAG, "connector_id": 1, "expires_in": 600},
+            "ReserveNow",
+            {"status": "Accepted"},
+        )
+        assert answer["status"] == "Accepted" and (sent["connectorId"], sent["idTag"]) == (1, TAG)
+        reservation_id = sent["reservationId"]
+        assert await reservation_status(operator_http, reservation_id) == "Accepted"
+        await point.status(1, "Reserved")
+        assert await scripted_connector_status(server, "CP-046", 1) == ("Reserved", "NoError")
+        # Reusable state Charging, with the reservation's id.
+        assert await point.authorize(TAG) == "Accepted"
+        await point.status(1, "Preparing")
+        transaction_id, status = await point.start(1, TAG, reservationId=reservation_id)
+        assert status == "Accepted"
+        await point.status(1, "Charging")
+        assert await reservation_status(operator_http, reservation_id) == "Used"
+        reservation = (await operator_http.get(f"/api/v1/reservations/{reservation_id}")).json()
+        assert reservation["transaction_id"] == transaction_id
+        transaction = await server.domain.transactions.get(transaction_id)
+        assert transaction is not None and transaction.reservation_id == reservation_id
+        assert (transaction.station_id, transaction.connector_id, transaction.id_token) == ("CP-046", 1, TAG)
+    finally:
+        await point.close()
 
 
 async def test_tc_047_csms_reservation_of_a_connector_expire(
@@ -129,14 +151,37 @@ async def test_tc_048_1_048_2_048_3_048_4_csms_reservation_refused(
 
 
 async def test_tc_049_csms_reservation_of_a_charge_point_transaction(
-    server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
+    server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
-    """TC_049_CSMS: connector 0 reserves the charge point; the tag's session uses the reservation."""
-    answer = await command(operator_http, "reserve_now", id_token=TAG, connector_id=0)
-    assert answer["status"] == "Accepted" and answer["request"]["connectorId"] == 0
-    reservation_id = answer["request"]["reservationId"]
-    assert (await command(operator_http, "remote_start", id_token=TAG))["status"] == "Accepted"
-    await until(lambda: _is(reservation_status(operator_http, reservation_id), "Used"))
+    """TC_049_CSMS: ReserveNow with connectorId 0 (any connector) and the valid tag, Accepted; the
+    charge point reports Reserved; the driver charges on connector 2 (Authorize, Preparing,
+    StartTransaction with the reservationId, Charging): all Accepted, the reservation is Used."""
+    await server.domain.tokens.add(TAG)
+    point = await ChargePoint.online(server, "CP-049")
+    try:
+        sent, answer = await command_answered(
+            operator_http,
+            point.raw,
+            "CP-049",
+            "reserve_now",
+            {"id_token": TAG, "connector_id": 0, "expires_in": 600},
+            "ReserveNow",
+            {"status": "Accepted"},
+        )
+        assert answer["status"] == "Accepted" and (sent["connectorId"], sent["idTag"]) == (0, TAG)
+        reservation_id = sent["reservationId"]
+        await point.status(2, "Reserved")
+        assert await point.authorize(TAG) == "Accepted"
+        await point.status(2, "Preparing")
+        transaction_id, status = await point.start(2, TAG, reservationId=reservation_id)
+        assert status == "Accepted"
+        await point.status(2, "Charging")
+        assert await reservation_status(operator_http, reservation_id) == "Used"
+        transaction = await server.domain.transactions.get(transaction_id)
+        assert transaction is not None and transaction.reservation_id == reservation_id
+        assert transaction.connector_id == 2
+    finally:
+        await point.close()
 
 
 async def test_tc_051_052_csms_cancel_reservation(

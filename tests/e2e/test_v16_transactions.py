@@ -55,18 +55,32 @@ async def test_tc_001_csms_cold_boot_charge_point(server: Runtime) -> None:
 async def test_tc_003_csms_regular_charging_session_and_restart_loses_nothing(
     server_factory: Callable[..., Any],
 ) -> None:
-    """TC_003_CSMS plus durability: everything acknowledged before a restart is still there after it."""
+    """TC_003_CSMS: the cable first (StatusNotification Preparing), then Authorize and
+    StartTransaction (both Accepted) and Charging; plus durability: everything acknowledged before
+    a restart (transaction, meter values, connector status) is still there after it."""
     rt: Runtime = await server_factory()
     await rt.domain.tokens.add("TAG-OK")
     st = await RawStation.open(rt.ocpp_url, "CP-TC003")
     await st.call("BootNotification", BOOT)
-    auth = await st.call("Authorize", {"idTag": "TAG-OK"})
+
+    async def status(value: str) -> None:
+        frame = await st.call(
+            "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": value}
+        )
+        assert frame == [3, frame[1], {}]
+
+    await status("Available")
+    await status("Preparing")  # the driver plugs in the cable
+    connectors = {c.connector_id: c.status for c in await rt.domain.stations.connectors("CP-TC003")}
+    assert connectors == {1: "Preparing"}
+    auth = await st.call("Authorize", {"idTag": "TAG-OK"})  # then presents the card
     assert auth[2] == {"idTagInfo": {"status": "Accepted"}}
     start = await st.call(
         "StartTransaction", {"connectorId": 1, "idTag": "TAG-OK", "meterStart": 1000, "timestamp": T0}
     )
     tx_id = start[2]["transactionId"]
     assert start[2]["idTagInfo"]["status"] == "Accepted"
+    await status("Charging")
     for i in range(3):
         mv = await st.call(
             "MeterValues",
@@ -84,6 +98,9 @@ async def test_tc_003_csms_regular_charging_session_and_restart_loses_nothing(
     try:
         tx = await rt2.domain.transactions.get(tx_id)
         assert tx is not None and tx.status == "active" and tx.meter_start_wh == 1000
+        assert tx.connector_id == 1 and tx.id_token == "TAG-OK"
+        connectors = {c.connector_id: c.status for c in await rt2.domain.stations.connectors("CP-TC003")}
+        assert connectors == {1: "Charging"}
         values = await rt2.domain.transactions.meter_values_of(tx_id)
         energy = [float(sv.value) for _, sv in values if sv.measurand == "Energy.Active.Import.Register"]
         assert energy == [1100.0, 1200.0, 1300.0]

@@ -91,7 +91,8 @@ async def test_tc_b_26_csms_reset_evse_with_ongoing_transaction_on_idle(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_B_26_CSMS: Reset OnIdle of the EVSE that charges: Scheduled; the transaction goes on
-    until the driver stops it (StopAuthorized, then EVDisconnected)."""
+    until the driver stops it (StopAuthorized, then EVDisconnected); then the EVSE resets
+    (Unavailable, then Available) and the CSMS stores each status."""
     station = await ChargingStation.online(server, "CS-B26")
     tx_id = await running(server, station, "tx-b26", evse=2)
     sent, result = await command(
@@ -106,6 +107,10 @@ async def test_tc_b_26_csms_reset_evse_with_ongoing_transaction_on_idle(
     await station.event("Ended", "EVCommunicationLost", "tx-b26", state="Idle", stopped="EVDisconnected")
     tx = await server.domain.transactions.get(tx_id)
     assert tx is not None and (tx.status, tx.stop_reason) == ("ended", "EVDisconnected")
+    await station.status(2, 1, "Unavailable")
+    assert await evse_status(server, "CS-B26", 2) == "Unavailable"
+    await station.status(2, 1, "Available")
+    assert await evse_status(server, "CS-B26", 2) == "Available"
     await station.close()
 
 
@@ -339,17 +344,22 @@ async def test_tc_f_24_csms_trigger_message_status_notification_occupied(
 @pytest.mark.parametrize(
     ("args", "evse"),
     [
+        ({"evse_id": 1}, {"id": 1}),  # TC_G_11_CSMS: an EVSE
         ({}, None),  # TC_G_14_CSMS: the whole station
         ({"evse_id": 1, "connector_id": 1}, {"id": 1, "connectorId": 1}),  # TC_G_17_CSMS: a connector
     ],
+    ids=["TC_G_11_CSMS", "TC_G_14_CSMS", "TC_G_17_CSMS"],
 )
-async def test_tc_g_14_17_csms_change_availability_with_ongoing_transaction(
+async def test_tc_g_11_14_17_csms_change_availability_with_ongoing_transaction(
     server: Runtime, operator_http: httpx.AsyncClient, args: dict[str, Any], evse: dict[str, int] | None
 ) -> None:
-    """TC_G_14_CSMS (station) and TC_G_17_CSMS (connector): Inoperative while charging is
-    Scheduled; the transaction goes on, and when it ends the connector reports Unavailable."""
-    station = await ChargingStation.online(server, "CS-G14")
-    tx_id = await running(server, station, "tx-g14", evse=1)
+    """TC_G_11_CSMS (EVSE), TC_G_14_CSMS (station) and TC_G_17_CSMS (connector): while EVSE 1
+    charges, the CSMS sends ChangeAvailability Inoperative for that target; the station answers
+    Scheduled (for the station, its idle EVSE goes Unavailable at once); the transaction goes on,
+    then StopAuthorized, EVConnectedPostSession, EVDisconnected, and the connector reports
+    Unavailable. The CSMS answers each and stores the transaction ended and the statuses."""
+    station = await ChargingStation.online(server, "CS-G11")
+    tx_id = await running(server, station, "tx-g11", evse=1)
     sent, result = await command(
         operator_http,
         station,
@@ -362,11 +372,21 @@ async def test_tc_g_14_17_csms_change_availability_with_ongoing_transaction(
     if evse is not None:
         expected["evse"] = evse
     assert sent == expected and result["status"] == "Scheduled"
+    if evse is None:
+        await station.availability(2, 1, "Unavailable")
+        assert await evse_status(server, "CS-G11", 2) == "Unavailable"
     tx = await server.domain.transactions.get(tx_id)
     assert tx is not None and tx.status == "active"
-    await station.event("Ended", "StopAuthorized", "tx-g14", token="RFID-RUN", stopped="Local")
-    await station.status(1, 1, "Unavailable")
-    assert await evse_status(server, "CS-G14", 1) == "Unavailable"
+    assert await evse_status(server, "CS-G11", 1) == "Occupied"
+    # StopAuthorized, EVConnectedPostSession, EVDisconnected; then the scheduled change happens.
+    assert await station.authorize("RFID-RUN") == {"status": "Accepted"}
+    stop = await station.event("Updated", "StopAuthorized", "tx-g11", token="RFID-RUN", state="EVConnected")
+    assert stop == ACCEPTED
+    await station.event("Ended", "EVCommunicationLost", "tx-g11", state="Idle", stopped="EVDisconnected")
+    await station.availability(1, 1, "Unavailable")
+    tx = await server.domain.transactions.get(tx_id)
+    assert tx is not None and tx.status == "ended" and tx.stop_reason == "EVDisconnected"
+    assert await evse_status(server, "CS-G11", 1) == "Unavailable"
     await station.close()
 
 

@@ -130,10 +130,11 @@ async def test_tc_g_03_04_05_06_07_08_csms_change_availability_evse_station_conn
     await status_is(2, 2, "Available")
 
 
-async def test_tc_g_11_csms_change_availability_evse_with_ongoing_transaction_is_scheduled(
+async def test_change_availability_of_a_charging_evse_is_scheduled(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
-    """TC_G_11_CSMS: an EVSE with a running transaction answers Scheduled; the session goes on."""
+    """The simulated station answers Scheduled for an EVSE with a running transaction; the session
+    goes on."""
     ref = await station.start_transaction(1, "TAG-CMD")
     assert (await send(http, "change_availability", operative=False, evse_id=1))["status"] == "Scheduled"
     tx = await server.domain.transactions.find(STATION, ref)
@@ -181,11 +182,25 @@ async def test_tc_b_20_csms_reset_on_idle_station(
 async def test_tc_b_21_csms_reset_on_idle_with_ongoing_transaction_is_scheduled(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
-    """TC_B_21_CSMS: Reset OnIdle while charging: Scheduled; the transaction is not cut."""
+    """TC_B_21_CSMS: Reset OnIdle while charging: Scheduled; the transaction is not cut; once the
+    driver ends it, the station resets and boots again, Accepted."""
     ref = await station.start_transaction(2, "TAG-CMD")
-    assert (await send(http, "reset"))["status"] == "Scheduled"
+    first = await server.domain.stations.get(STATION)
+    assert first is not None and first.last_boot is not None
+    result = await send(http, "reset")
+    assert result["request"] == {"type": "OnIdle"} and result["status"] == "Scheduled"
     tx = await server.domain.transactions.find(STATION, ref)
     assert tx is not None and tx.status == "active"
+    await station.stop_transaction(2)
+    tx = await server.domain.transactions.find(STATION, ref)
+    assert tx is not None and tx.status == "ended" and tx.stop_reason == "Local"
+
+    async def rebooted() -> bool:
+        stored = await server.domain.stations.get(STATION)
+        return stored is not None and stored.last_boot is not None and stored.last_boot > first.last_boot
+
+    await poll(rebooted)
+    assert station.stats.resets == 1
 
 
 async def test_tc_c_37_38_csms_clear_authorization_cache(

@@ -86,11 +86,9 @@ async def test_tc_c_06_07_39_csms_blocked_expired_and_group_tokens(
     }
 
 
-async def test_tc_e_01_07_csms_trigger_and_stopped_reasons_are_kept(
-    server: Runtime, station: RawStation
-) -> None:
-    """TC_E_01_CSMS (start at PowerPathClosed), TC_E_07_CSMS (local stop), TC_E_03 (cable first):
-    the Started event's and the latest triggerReason, the stoppedReason and idTokenInfo of the answer."""
+async def test_trigger_and_stopped_reasons_are_kept(server: Runtime, station: RawStation) -> None:
+    """A transaction started by the cable and stopped by the token: the Started event's and the
+    latest triggerReason, the stoppedReason and idTokenInfo of the answer."""
     await server.domain.tokens.add("TAG-E")
     plug = event(
         "Started",

@@ -84,6 +84,47 @@ async def test_tc_e_04_10_csms_local_start_authorization_first(server: Runtime) 
     await station.close()
 
 
+async def test_tc_e_01_07_csms_power_path_closed_start_and_local_stop(server: Runtime) -> None:
+    """TC_E_01_CSMS (TxStartPoint PowerPathClosed): the cable is in (Occupied, no transaction yet),
+    the driver's token is Authorized, and only then Started (Authorized, EVConnected, with the
+    token and Transaction.Begin reading), then Charging. TC_E_07_CSMS (TxStopPoint PowerPathClosed):
+    the token presented again ends it at once (Ended StopAuthorized, Local, Transaction.End). The
+    CSMS answers the tokens Accepted and stores start and stop as reported."""
+    await server.domain.tokens.add("RFID-E01")
+    station = await ChargingStation.online(server, "CS-E01")
+    await station.availability(1, 1, "Occupied")
+    assert await server.domain.transactions.list(station_id="CS-E01") == []
+    assert await station.authorize("RFID-E01") == {"status": "Accepted"}
+    begin = energy(100, "Transaction.Begin")
+    started = await station.event(
+        "Started", "Authorized", "tx-e01", token="RFID-E01", evse=1, state="EVConnected", meterValue=[begin]
+    )
+    assert started == ACCEPTED
+    await station.event("Updated", "ChargingStateChanged", "tx-e01", state="Charging")
+    assert await station.authorize("RFID-E01") == {"status": "Accepted"}
+    end = energy(900, "Transaction.End")
+    ended = await station.event(
+        "Ended",
+        "StopAuthorized",
+        "tx-e01",
+        token="RFID-E01",
+        state="EVConnected",
+        stopped="Local",
+        meterValue=[end],
+    )
+    assert ended == ACCEPTED
+    tx = await stored(server, "CS-E01", "tx-e01")
+    assert (tx.status, tx.start_trigger_reason, tx.trigger_reason, tx.stop_reason) == (
+        "ended",
+        "Authorized",
+        "StopAuthorized",
+        "Local",
+    )
+    assert (tx.id_token, tx.evse_id, tx.meter_start_wh, tx.meter_stop_wh) == ("RFID-E01", 1, 100, 900)
+    assert await evse_status(server, "CS-E01", 1) == "Occupied"  # the cable is still in
+    await station.close()
+
+
 async def test_tc_e_11_j_11_csms_signed_meter_values(server: Runtime) -> None:
     """TC_E_11_CSMS (TxStartPoint DataSigned: Started SignedDataReceived) and TC_J_11_CSMS (signed
     sampled values): the signed data is kept with each reading."""
@@ -111,38 +152,44 @@ async def test_tc_e_11_j_11_csms_signed_meter_values(server: Runtime) -> None:
 
 
 async def charging(server: Runtime, station: ChargingStation, transaction: str, token: str) -> None:
-    """Reusable state EnergyTransferStarted: Authorized, Started, EVConnected, Charging."""
+    """Reusable state EnergyTransferStarted: Authorized, Started, Occupied, EVConnected, Charging."""
     await server.domain.tokens.add(token)
     assert await station.event("Started", "Authorized", transaction, token=token, evse=1) == ACCEPTED
+    await station.availability(1, 1, "Occupied")
     await station.event("Updated", "CablePluggedIn", transaction, state="EVConnected")
     await station.event("Updated", "ChargingStateChanged", transaction, state="Charging")
 
 
-# (eventType, triggerReason, chargingState, stoppedReason) of the events after EnergyTransferStarted.
+# (eventType, triggerReason, chargingState, stoppedReason) of the events after EnergyTransferStarted;
+# UNPLUGGED is the connector reported Available (StatusNotification and NotifyEvent).
 Step = tuple[str, str, str | None, str | None]
 STOP_AUTHORIZED: Step = ("Updated", "StopAuthorized", "EVConnected", None)
 SUSPENDED_EV: Step = ("Updated", "ChargingStateChanged", "SuspendedEV", None)
 EV_DISCONNECTED: Step = ("Ended", "EVCommunicationLost", "Idle", "EVDisconnected")
+UNPLUGGED: Step = ("StatusNotification", "", "Available", None)
 STOP_CASES: dict[str, tuple[list[Step], str]] = {
     # TC_E_08: energy transfer stopped after StopAuthorized; the transaction ends at EVConnected
     "e08": ([STOP_AUTHORIZED, ("Ended", "ChargingStateChanged", "EVConnected", "Local")], "Local"),
     # TC_E_14: EV disconnected at the station's side (EVConnectedPostSession, then EVDisconnected)
-    "e14": ([STOP_AUTHORIZED, EV_DISCONNECTED], "EVDisconnected"),
+    "e14": ([STOP_AUTHORIZED, EV_DISCONNECTED, UNPLUGGED], "EVDisconnected"),
     # TC_E_15: stopped locally with the token
     "e15": ([("Ended", "StopAuthorized", "EVConnected", "Local")], "Local"),
-    # TC_E_17: deauthorized by the EV side's disconnection while suspended
+    # TC_E_17: from EnergyTransferSuspended, the EV side's disconnection deauthorizes: one Ended
+    # event; the cable is still in the station, so the connector stays Occupied
     "e17": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
     # TC_E_19: the parking bay is left after the cable (EVDisconnected, then EVDeparted)
     "e19": (
         [
             STOP_AUTHORIZED,
             ("Updated", "EVCommunicationLost", "Idle", None),
+            UNPLUGGED,
             ("Ended", "EVDeparted", "Idle", "Local"),
         ],
         "Local",
     ),
-    # TC_E_20: an IEC 61851-1 EV unplugged on its side while suspended
-    "e20": ([SUSPENDED_EV, EV_DISCONNECTED], "EVDisconnected"),
+    # TC_E_20: from EnergyTransferSuspended, reusable state EVDisconnected: Ended EVDisconnected,
+    # then the connector is reported Available
+    "e20": ([SUSPENDED_EV, EV_DISCONNECTED, UNPLUGGED], "EVDisconnected"),
     # TC_E_22: energy transfer ends because the EV stops (SuspendedEV)
     "e22": ([("Ended", "ChargingStateChanged", "SuspendedEV", "StoppedByEV")], "StoppedByEV"),
 }
@@ -150,25 +197,31 @@ STOP_CASES: dict[str, tuple[list[Step], str]] = {
 
 @pytest.mark.parametrize("case", sorted(STOP_CASES))
 async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: Runtime, case: str) -> None:
-    """TC_E_08/14/15/17/19/20/22_CSMS: a running transaction ends at the stop point the case
-    configures; every event is answered (the StopAuthorized token with its idTokenInfo) and the
-    transaction is stored as ended with the station's stoppedReason and last charging state."""
+    """TC_E_08/14/15/17/19/20/22_CSMS: from EnergyTransferStarted, the station sends the events and
+    connector states of the case's stop point; every message is answered (the StopAuthorized token
+    with its idTokenInfo) and the transaction is stored as ended with the station's stoppedReason
+    and last charging state, the connector with the last status reported."""
     steps, reason = STOP_CASES[case]
     station_id = f"CS-STOP-{case}"
     station = await ChargingStation.online(server, station_id)
     await charging(server, station, f"tx-{case}", "RFID-STOP")
-    for kind, trigger, state, stopped in steps:
+    events = [step for step in steps if step is not UNPLUGGED]
+    for step in steps:
+        if step is UNPLUGGED:
+            await station.availability(1, 1, "Available")
+            continue
+        kind, trigger, state, stopped = step
         token = "RFID-STOP" if trigger == "StopAuthorized" else None
         if token is not None:
             assert await station.authorize(token) == {"status": "Accepted"}
         answer = await station.event(kind, trigger, f"tx-{case}", token=token, state=state, stopped=stopped)
         assert answer == (ACCEPTED if token is not None else {})
-    await station.status(1, 1, "Available")
     tx = await stored(server, station_id, f"tx-{case}")
     assert tx.status == "ended" and tx.stop_reason == reason
-    assert tx.trigger_reason == steps[-1][1] and tx.charging_state == steps[-1][2]
+    assert tx.trigger_reason == events[-1][1] and tx.charging_state == events[-1][2]
     assert tx.id_token == "RFID-STOP"
-    assert await evse_status(server, station_id, 1) == "Available"
+    connector = "Available" if UNPLUGGED in steps else "Occupied"
+    assert await evse_status(server, station_id, 1) == connector
     await station.close()
 
 
