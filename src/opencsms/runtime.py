@@ -68,6 +68,8 @@ class Runtime:
     load_manager: LoadManager | None = None
     #: This node's NATS connection when ``bus_url`` makes it one node of several.
     cluster: Cluster | None = None
+    #: Ends transactions stations left open across a reboot (OPENCSMS_BOOT_STOP_GRACE).
+    boot_sweep: asyncio.Task[None] | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -108,6 +110,10 @@ class Runtime:
     async def stop(self) -> None:
         if self.certificate_renewals is not None:
             self.certificate_renewals.cancel()
+        if self.boot_sweep is not None:
+            self.boot_sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.boot_sweep
         if self.load_manager is not None:
             await self.load_manager.close()
         self.bus.close()  # ends live event streams, so the HTTP server can stop
@@ -176,6 +182,7 @@ async def start(settings: Settings) -> Runtime:
         store,
         registration_policy=RegistrationPolicy(settings.registration_policy),
         heartbeat_interval=settings.heartbeat_interval,
+        boot_stop_grace=settings.boot_stop_grace,
         on_event=publishing_through(LiveTransactions(), bus.publish),
         wants_event=LiveTransactions.wanted_through(bus.wants),
     )
@@ -315,6 +322,9 @@ async def start(settings: Settings) -> Runtime:
             3600.0, timedelta(days=settings.certificate_renewal_days), sessions.sessions.__contains__
         )
     )
+    boot_sweep = None
+    if settings.boot_stop_grace > 0:
+        boot_sweep = asyncio.get_running_loop().create_task(domain.boot_sweep.run(), name="boot sweep")
     runtime = Runtime(
         settings,
         store,
@@ -336,6 +346,7 @@ async def start(settings: Settings) -> Runtime:
         webhooks=webhooks,
         load_manager=load_manager,
         cluster=cluster,
+        boot_sweep=boot_sweep,
     )
     app.state.opencsms.extras["listener_url"] = runtime.listener_url
     return runtime

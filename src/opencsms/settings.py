@@ -86,6 +86,9 @@ class Settings:
     webhook_backoff: float = 1.0
     #: Seconds between the load manager's looks at time-varying site limits and price plans.
     load_manager_tick: float = 1.0
+    #: Seconds a station has after a BootNotification to send the stops it owes; then its
+    #: transactions still open from before the boot end as inferred (ADR 0017). 0 turns it off.
+    boot_stop_grace: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -29,12 +29,16 @@ class TransactionFilters:
         station_id: Annotated[str | None, Query(max_length=48)] = None,
         id_token: Annotated[str | None, Query(max_length=255)] = None,
         active: bool | None = None,
+        inferred: Annotated[
+            bool | None, Query(description="true: only sessions whose end opencsms inferred (to review)")
+        ] = None,
         started_from: Annotated[datetime | None, Query(description="started at or after (ISO 8601)")] = None,
         started_to: Annotated[datetime | None, Query(description="started before (ISO 8601)")] = None,
     ) -> None:
         self.station_id = station_id
         self.id_token = id_token
         self.active = active
+        self.inferred = inferred
         self.started_from = started_from
         self.started_to = started_to
 
@@ -44,6 +48,7 @@ class TransactionFilters:
             station_id=self.station_id,
             id_token=self.id_token,
             active=self.active,
+            inferred=self.inferred,
             started_from=self.started_from,
             started_to=self.started_to,
             sort=sort,

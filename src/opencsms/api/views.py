@@ -76,6 +76,11 @@ class TransactionOut(BaseModel):
     energy_wh: float | None
     stop_reason: str | None
     status: str
+    #: "station" (its stop ended it) or "inferred" (opencsms ended it: the station would never send
+    #: the stop; to be reviewed); null while active.
+    ended_by: str | None = None
+    #: Why an inferred end was inferred: "new_start", "boot" or "available".
+    inferred_cause: str | None = None
 
     @classmethod
     def of(cls, tx: Transaction) -> TransactionOut:
@@ -98,6 +103,8 @@ class TransactionOut(BaseModel):
             energy_wh=energy,
             stop_reason=tx.stop_reason,
             status=str(tx.status),
+            ended_by=tx.ended_by,
+            inferred_cause=tx.inferred_cause,
         )
 
 

@@ -98,4 +98,6 @@ def _transaction_view(tx: Any) -> dict[str, Any]:
         "energy_wh": energy,
         "stop_reason": tx.stop_reason,
         "status": str(tx.status),
+        "ended_by": tx.ended_by,
+        "inferred_cause": tx.inferred_cause,
     }

@@ -89,3 +89,25 @@ def samples_json(samples: Sequence[MeterSample]) -> list[dict[str, Any]]:
         }
         for sample in samples
     ]
+
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+_TO_WH = {"Wh": 1.0, "kWh": 1000.0}
+
+
+def energy_register_wh(values: Sequence[SampledValue]) -> float | None:
+    """The energy register among ``values`` in Wh: its phase-less reading, else the sum of its
+    phases; None when there is none (or its unit is not Wh or kWh)."""
+    total: float | None = None
+    phases: float | None = None
+    for value in values:
+        if value.measurand != ENERGY_REGISTER or (scale := _TO_WH.get(value.unit or "Wh")) is None:
+            continue
+        number = numeric_value(value.value, value.format)
+        if number is None:
+            continue
+        if value.phase is None:
+            total = number * scale
+        elif value.phase in ("L1", "L2", "L3", "L1-N", "L2-N", "L3-N"):
+            phases = (phases or 0.0) + number * scale
+    return total if total is not None else phases

@@ -233,6 +233,11 @@ class Transaction:
     trigger_reason: str | None = None
     last_seq_no: int | None = None
     seq_gaps: str | None = None
+    #: Who ended it: "station" (its stop) or "inferred" (the CSMS: the station will never send
+    #: the stop, see ADR 0017); None while active. ``inferred_cause``: "new_start", "boot" or
+    #: "available".
+    ended_by: str | None = None
+    inferred_cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from opencsms.domain.certificates import CertificateService
 from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
+from opencsms.domain.inferred_ends import BootSweep
 from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.reservations import ReservationService
 from opencsms.domain.security import SecurityService
@@ -21,6 +22,8 @@ from opencsms.store import Store
 DEFAULT_HEARTBEAT_INTERVAL = 300
 # How soon a Pending or Rejected station should boot again.
 DEFAULT_RETRY_INTERVAL = 60
+# Seconds a rebooted station has to send the stops it owes before its open transactions end.
+DEFAULT_BOOT_STOP_GRACE = 120.0
 
 
 def utc_now() -> datetime:
@@ -44,6 +47,7 @@ class Domain:
         on_event: EventHandler | None = None,
         wants_event: Callable[[str], bool] | None = None,
         retry_interval: int = DEFAULT_RETRY_INTERVAL,
+        boot_stop_grace: float = DEFAULT_BOOT_STOP_GRACE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
@@ -69,3 +73,5 @@ class Domain:
         self.reservations = ReservationService(store, events, self.tokens, clock=clock)
         self.station_profiles = StationProfileService(store, self.transactions, clock=clock)
         self.sites = SiteService(store, clock=clock)
+        #: Ends transactions a rebooted station left open (run by the runtime: ``boot_sweep.run``).
+        self.boot_sweep = BootSweep(store, events, clock=clock, grace=boot_stop_grace)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Row
 
+from opencsms.domain import inferred_ends
 from opencsms.domain.events import EventPublisher
 from opencsms.domain.model import (
     BootDecision,
@@ -34,6 +35,7 @@ POLICY_STATUS = {
 
 # OCPP 1.6 has no EVSE level; its connectors are stored under EVSE 0.
 EVSE_OF_V16 = 0
+AVAILABLE = "Available"
 
 
 class StationService:
@@ -177,7 +179,8 @@ class StationService:
     ) -> None:
         """Record a connector status (``timestamp``: the station's, else ``now``).
 
-        ``evse_id`` None (OCPP 1.6) stores the connector under EVSE 0.
+        ``evse_id`` None (OCPP 1.6) stores the connector under EVSE 0. Available ends, as
+        inferred, a transaction still open on the connector that started before the status.
 
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
@@ -186,7 +189,7 @@ class StationService:
         at = timestamp or now
         new_status = self.new_station_status.value
 
-        def job(connection: Connection) -> None:
+        def job(connection: Connection) -> list[inferred_ends.InferredEnd]:
             station_rows.ensure(connection, station_id, registration_status=new_status, now=now)
             connector_rows.record_status(
                 connection,
@@ -200,8 +203,14 @@ class StationService:
                 timestamp=at,
                 now=now,
             )
+            if status != AVAILABLE:
+                return []
+            return inferred_ends.on_available(
+                connection, station_id, evse_id=evse_id, connector_id=connector_id, at=at, now=now
+            )
 
-        await self._store.write(job)
+        inferred = await self._store.write(job)
+        inferred_ends.publish(self._events, inferred)
         if not self._events.wanted:
             return
         self._events.publish(

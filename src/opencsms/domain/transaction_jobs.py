@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from opencsms.domain import sequence_numbers
+from opencsms.domain import inferred_ends, sequence_numbers
 from opencsms.domain.meter_readings import sample_rows, samples_json
 from opencsms.domain.model import (
     IdTokenInfo,
@@ -41,6 +41,8 @@ class Started:
     created: bool
     # A stop for this transaction had arrived first (OCPP 2.0.1 messages out of order).
     ended_by_early_stop: bool = False
+    # Transactions this start showed to be over (an earlier one on the same connector).
+    inferred: tuple[inferred_ends.InferredEnd, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class Stopped:
     first_time: bool
     # The stop named a transaction id of this other station (it was left alone).
     other_station: str | None = None
+    # The stop replaced an end the CSMS had inferred.
+    replaced_inferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,10 @@ class EventApplied:
     ended: bool
     # The same seqNo again: a resend, stored the first time.
     duplicate: bool
+    # Transactions a new one on the same EVSE showed to be over.
+    inferred: tuple[inferred_ends.InferredEnd, ...] = ()
+    # The Ended event replaced an end the CSMS had inferred.
+    replaced_inferred: bool = False
 
 
 def start(connection: Connection, req: TransactionStart, new_station_status: str, now: datetime) -> Started:
@@ -107,12 +115,25 @@ def start(connection: Connection, req: TransactionStart, new_station_status: str
             "updated_at": now,
         },
     )
+    inferred = tuple(
+        inferred_ends.on_new_start(
+            connection,
+            req.station_id,
+            transaction_id,
+            evse_id=req.evse_id,
+            connector_id=req.connector_id,
+            started_at=req.timestamp,
+            now=now,
+        )
+    )
     if req.transaction_ref is None:
         ref = str(transaction_id)
         transaction_rows.set_ref(connection, transaction_id, ref)
-        return Started(transaction_id, ref, info, created=True)
+        return Started(transaction_id, ref, info, created=True, inferred=inferred)
     ended = _claim_early_arrivals(connection, req.station_id, req.transaction_ref, transaction_id, now)
-    return Started(transaction_id, req.transaction_ref, info, created=True, ended_by_early_stop=ended)
+    return Started(
+        transaction_id, req.transaction_ref, info, created=True, ended_by_early_stop=ended, inferred=inferred
+    )
 
 
 def stop(connection: Connection, req: TransactionStop, now: datetime) -> Stopped:
@@ -150,7 +171,7 @@ def stop(connection: Connection, req: TransactionStop, now: datetime) -> Stopped
         stop_id_token=req.id_token,
         now=now,
     )
-    # A repeated stop's samples were stored with the first one.
+    # A repeated stop's samples were stored with the first one (an inferred end stored none).
     if ended:
         _insert_samples(
             connection,
@@ -161,7 +182,8 @@ def stop(connection: Connection, req: TransactionStop, now: datetime) -> Stopped
             evse_id=row.evse_id,
             connector_id=row.connector_id,
         )
-    return Stopped(row.id, row.transaction_ref, info, first_time=ended)
+    replaced = ended and row.ended_by == transaction_rows.INFERRED
+    return Stopped(row.id, row.transaction_ref, info, first_time=ended, replaced_inferred=replaced)
 
 
 def meter_values(
@@ -209,10 +231,25 @@ def transaction_event(
     info = authorize_in(connection, event.id_token, event.timestamp) if event.id_token else None
     row = transaction_rows.find_key(connection, event.station_id, transaction_ref=event.transaction_ref)
     created = row is None
+    inferred: tuple[inferred_ends.InferredEnd, ...] = ()
     if row is None:
         transaction_id = _create_from_event(connection, event, new_station_status, now)
+        if event.event_type == TransactionEventType.STARTED:
+            inferred = tuple(
+                inferred_ends.on_new_start(
+                    connection,
+                    event.station_id,
+                    transaction_id,
+                    evse_id=event.evse_id,
+                    connector_id=event.connector_id,
+                    started_at=event.timestamp,
+                    now=now,
+                )
+            )
         if _claim_early_arrivals(connection, event.station_id, event.transaction_ref, transaction_id, now):
-            return EventApplied(transaction_id, info, created=True, ended=True, duplicate=False)
+            return EventApplied(
+                transaction_id, info, created=True, ended=True, duplicate=False, inferred=inferred
+            )
     else:
         seq = sequence_numbers.check(event.seq_no, row.last_seq_no, sequence_numbers.parse_gaps(row.seq_gaps))
         if seq.duplicate:
@@ -261,7 +298,16 @@ def transaction_event(
         stop_id_token=event.id_token,
         now=now,
     )
-    return EventApplied(transaction_id, info, created=created, ended=ended, duplicate=False)
+    replaced = ended and row is not None and row.ended_by == transaction_rows.INFERRED
+    return EventApplied(
+        transaction_id,
+        info,
+        created=created,
+        ended=ended,
+        duplicate=False,
+        inferred=inferred,
+        replaced_inferred=replaced,
+    )
 
 
 def _create_from_event(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection
 
 from opencsms.domain.model import Transaction
@@ -24,6 +24,8 @@ class TransactionQuery:
     station_id: str | None = None
     id_token: str | None = None
     active: bool | None = None
+    #: True: only transactions whose end was inferred; False: all others.
+    inferred: bool | None = None
     started_from: datetime | None = None
     started_to: datetime | None = None
     sort: str = "id"
@@ -39,6 +41,10 @@ class TransactionQuery:
             where.append(transactions.c.id_token == self.id_token)
         if self.active is not None:
             where.append(transactions.c.status == ("active" if self.active else "ended"))
+        if self.inferred is not None:
+            ended_by = transactions.c.ended_by
+            inferred = ended_by == "inferred"
+            where.append(inferred if self.inferred else or_(ended_by.is_(None), ~inferred))
         if self.started_from is not None:
             where.append(transactions.c.started_at >= self.started_from)
         if self.started_to is not None:

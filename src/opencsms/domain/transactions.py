@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
+from opencsms.domain import inferred_ends
 from opencsms.domain import transaction_jobs as jobs
 from opencsms.domain.events import EventPublisher
 from opencsms.domain.meter_readings import sampled_values, samples_json
@@ -63,6 +64,7 @@ class TransactionService:
         now = self._clock()
         new_status = self._new_station_status()
         started = await self._store.write(lambda connection: jobs.start(connection, req, new_status, now))
+        inferred_ends.publish(self._events, started.inferred)
         if started.created:
             self._events.publish(
                 "transaction.started",
@@ -82,7 +84,11 @@ class TransactionService:
             self._events.publish(
                 "transaction.ended",
                 req.station_id,
-                {"transaction_id": started.transaction_id, "transaction_ref": started.transaction_ref},
+                {
+                    "transaction_id": started.transaction_id,
+                    "transaction_ref": started.transaction_ref,
+                    "ended_by": transaction_rows.BY_STATION,
+                },
             )
         return StartResult(started.transaction_id, started.id_token_info)
 
@@ -136,7 +142,8 @@ class TransactionService:
     async def stop(self, req: TransactionStop) -> StopResult:
         """Store a transaction stop and its samples; never refused.
 
-        A stop of an unknown transaction is kept in ``orphan_stops`` (with its samples) and
+        A stop of a transaction whose end was inferred replaces that end. A stop of an unknown
+        transaction is kept in ``orphan_stops`` (with its samples) and
         answered ``known=False``. A repeated stop changes nothing and gets the same answer.
         ``id_token_info`` is given when the stop names a token (judged at the stop's time).
 
@@ -165,14 +172,18 @@ class TransactionService:
             "transaction_id": stopped.transaction_id,
             "meter_stop_wh": req.meter_stop_wh,
             "reason": req.reason,
+            "ended_by": transaction_rows.BY_STATION,
+            "replaces_inferred": stopped.replaced_inferred,
         }
         self._events.publish("transaction.ended", req.station_id, data)
 
     async def transaction_event(self, event: TransactionEvent) -> TransactionEventResult:
         """Store an OCPP 2.0.1 TransactionEvent (E01-E15); never refused for a business reason.
 
-        The first event seen for a transactionId creates the transaction, whatever its type;
-        an Updated event adds its token, charging state and samples; an Ended event ends it.
+        The first event seen for a transactionId creates the transaction, whatever its type (a
+        Started one ends, as inferred, an earlier transaction still open on the EVSE); an Updated
+        event adds its token, charging state and samples; an Ended event ends it, or replaces
+        an inferred end.
         A resend (the seqNo last stored) changes nothing and gets the same answer.
         ``id_token_info`` is given when the event names a token (judged at its timestamp).
 
@@ -184,6 +195,7 @@ class TransactionService:
         applied = await self._store.write(
             lambda connection: jobs.transaction_event(connection, event, new_status, now)
         )
+        inferred_ends.publish(self._events, applied.inferred)
         if not applied.duplicate and self._events.wanted:
             self._publish_event(event, applied)
         return TransactionEventResult(applied.transaction_id, applied.id_token_info)
@@ -210,7 +222,12 @@ class TransactionService:
                 event.station_id, applied.transaction_id, event.transaction_ref, where, event.samples
             )
         if applied.ended:
-            ended = {"meter_stop_wh": event.energy_wh, "reason": event.stopped_reason}
+            ended = {
+                "meter_stop_wh": event.energy_wh,
+                "reason": event.stopped_reason,
+                "ended_by": transaction_rows.BY_STATION,
+                "replaces_inferred": applied.replaced_inferred,
+            }
             self._events.publish(
                 "transaction.ended",
                 event.station_id,
@@ -302,4 +319,6 @@ def _transaction(row: Row[Any]) -> Transaction:
         trigger_reason=row.trigger_reason,
         last_seq_no=row.last_seq_no,
         seq_gaps=row.seq_gaps,
+        ended_by=row.ended_by,
+        inferred_cause=row.inferred_cause,
     )

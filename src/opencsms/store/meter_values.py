@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.driver_statements import DriverStatement
@@ -77,3 +77,20 @@ def of_transaction(connection: Connection, transaction_id: int) -> Sequence[Row[
 def latest_of_station(connection: Connection, station_id: str, limit: int) -> Sequence[Row[Any]]:
     """The station's ``limit`` latest samples (any transaction or none), newest first."""
     return connection.execute(_LATEST_OF_STATION, {"station": station_id, "limit": limit}).all()
+
+
+# Samples are JSON text: a substring test finds those naming the energy register, on every database.
+_LATEST_NAMING: Select[Any] = (
+    select(meter_samples.c.timestamp, meter_samples.c.sampled_values)
+    .where(
+        meter_samples.c.transaction_id == bindparam("tid"),
+        meter_samples.c.sampled_values.like(bindparam("pattern")),
+    )
+    .order_by(meter_samples.c.timestamp.desc(), meter_samples.c.id.desc())
+    .limit(1)
+)
+
+
+def latest_naming(connection: Connection, transaction_id: int, measurand: str) -> Row[Any] | None:
+    """The transaction's latest sample (``timestamp``, ``sampled_values``) that names ``measurand``."""
+    return connection.execute(_LATEST_NAMING, {"tid": transaction_id, "pattern": f'%"{measurand}"%'}).first()

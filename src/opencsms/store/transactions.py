@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.driver_statements import DriverStatement, NamedRow
@@ -14,23 +14,53 @@ from opencsms.store.schema import transactions
 
 ACTIVE = "active"
 ENDED = "ended"
+#: ``ended_by``: the station's stop, or the CSMS's inference (ADR 0017).
+BY_STATION = "station"
+INFERRED = "inferred"
 
 _tx = transactions
 _INSERT = _tx.insert().returning(_tx.c.id)
 _SET_REF = DriverStatement(
     update(_tx).where(_tx.c.id == bindparam("tid")).values(transaction_ref=bindparam("ref"))
 )
+# A station's stop ends an active transaction, or replaces an end the CSMS inferred.
 _END = DriverStatement(
     update(_tx)
-    .where(_tx.c.id == bindparam("tid"), _tx.c.status == ACTIVE)
+    .where(_tx.c.id == bindparam("tid"), or_(_tx.c.status == ACTIVE, _tx.c.ended_by == INFERRED))
     .values(
         status=ENDED,
+        ended_by=BY_STATION,
+        inferred_cause=None,
         stopped_at=bindparam("at"),
         meter_stop_wh=bindparam("meter_stop"),
         stop_reason=bindparam("reason"),
         stop_id_token=bindparam("token"),
         updated_at=bindparam("now"),
     )
+)
+_END_INFERRED = (
+    update(_tx)
+    .where(_tx.c.id == bindparam("tid"), _tx.c.status == ACTIVE)
+    .values(
+        status=ENDED,
+        ended_by=INFERRED,
+        inferred_cause=bindparam("cause"),
+        stopped_at=bindparam("at"),
+        meter_stop_wh=bindparam("meter_stop"),
+        updated_at=bindparam("now"),
+    )
+)
+# What an inference needs of a running transaction.
+_OPEN_COLUMNS = (
+    _tx.c.id,
+    _tx.c.transaction_ref,
+    _tx.c.evse_id,
+    _tx.c.connector_id,
+    _tx.c.started_at,
+    _tx.c.meter_start_wh,
+)
+_OPEN_OF_STATION: Select[Any] = select(*_OPEN_COLUMNS).where(
+    _tx.c.station_id == bindparam("station_id"), _tx.c.status == ACTIVE
 )
 # What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the highest seqNo and
 # the gaps below it, the latest charging state and trigger reason; a token, EVSE or reservation
@@ -78,6 +108,7 @@ _KEY_COLUMNS = (
     _tx.c.connector_id,
     _tx.c.last_seq_no,
     _tx.c.seq_gaps,
+    _tx.c.ended_by,
 )
 _KEY_BY_ID = DriverStatement(
     select(*_KEY_COLUMNS).where(_tx.c.station_id == bindparam("station_id"), _tx.c.id == bindparam("tid"))
@@ -116,7 +147,8 @@ def end(
     stop_id_token: str | None,
     now: datetime,
 ) -> bool:
-    """Mark an active transaction ended; return False when it was already ended."""
+    """Mark an active transaction ended by the station's stop, or replace an inferred end with it;
+    return False when the station had ended it already."""
     params = {
         "tid": transaction_id,
         "at": stopped_at,
@@ -126,6 +158,35 @@ def end(
         "now": now,
     }
     return _END.execute(connection, params).rowcount == 1
+
+
+def end_inferred(
+    connection: Connection,
+    transaction_id: int,
+    *,
+    cause: str,
+    stopped_at: datetime,
+    meter_stop_wh: float | None,
+    now: datetime,
+) -> bool:
+    """Mark an active transaction ended by inference (``cause``); False when it was not active."""
+    params = {"tid": transaction_id, "cause": cause, "at": stopped_at, "meter_stop": meter_stop_wh}
+    return connection.execute(_END_INFERRED, params | {"now": now}).rowcount == 1
+
+
+def open_of_station(connection: Connection, station_id: str) -> Sequence[Row[Any]]:
+    """The station's active transactions (``id``, ``transaction_ref``, ``evse_id``,
+    ``connector_id``, ``started_at``, ``meter_start_wh``), through the (station, status) index."""
+    return connection.execute(_OPEN_OF_STATION, {"station_id": station_id}).all()
+
+
+def open_untouched_since(connection: Connection, station_id: str, moment: datetime) -> Sequence[Row[Any]]:
+    """As :func:`open_of_station`, those not written since ``moment`` (CSMS time): started, and
+    for OCPP 2.0.1 last reported on, before it."""
+    return connection.execute(
+        _OPEN_OF_STATION.where(_tx.c.updated_at < bindparam("moment")),
+        {"station_id": station_id, "moment": moment},
+    ).all()
 
 
 def record_progress(
@@ -230,7 +291,8 @@ def find_key(
     transaction_ref: str | None = None,
 ) -> NamedRow | None:
     """Like :func:`find`, but only ``id``, ``transaction_ref``, ``evse_id``, ``connector_id``,
-    ``last_seq_no`` and ``seq_gaps``: what store jobs need, read at a fraction of the cost."""
+    ``last_seq_no``, ``seq_gaps`` and ``ended_by``: what store jobs need, read at a fraction of
+    the cost."""
     if transaction_id is not None:
         return _KEY_BY_ID.execute(connection, {"station_id": station_id, "tid": transaction_id}).first_named()
     if transaction_ref is not None:
