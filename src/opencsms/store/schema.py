@@ -134,7 +134,7 @@ transactions = Table(
     Column("seq_gaps", String),
     Column("start_trigger_reason", String),
     Column("trigger_reason", String),
-    # Who ended it (migration 0012): "station" (its stop), "inferred" (the CSMS, from a new start
+    # Who ended it (migration 0013): "station" (its stop), "inferred" (the CSMS, from a new start
     # on the connector, a boot or an Available status; see ADR 0017); NULL while active. The
     # cause of an inferred end: "new_start", "boot" or "available".
     Column("ended_by", String(16)),
