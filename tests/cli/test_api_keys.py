@@ -38,3 +38,10 @@ def test_the_cli_key_comes_from_the_flag_then_the_environment_then_the_file(
     monkeypatch.setenv("OPENCSMS_API_KEY", "from-env")
     assert cli_api_key(None) == "from-env"
     assert cli_api_key("from-flag") == "from-flag"
+
+
+def test_the_role_choices_are_the_roles() -> None:
+    from opencsms.auth import Role
+    from opencsms.cli.api_keys import ROLE_NAMES
+
+    assert sorted(ROLE_NAMES) == sorted(r.value for r in Role)

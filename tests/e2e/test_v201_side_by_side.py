@@ -101,7 +101,8 @@ async def test_tc_f_02_csms_remote_start_and_stop_on_16_and_201_stations_side_by
         assert len(await server.domain.transactions.meter_values_of(tx["id"])) >= 2
     assert set(ended["CP-16"]) == set(ended["CS-201"])
 
-    code = await asyncio.to_thread(cli_main, ["tx", "--database-url", server.settings.database_url, "list"])
+    argv = ["tx", "list", "--server", server.http_url, "--api-key", admin_key(server)]
+    code = await asyncio.to_thread(cli_main, argv)
     listing = capsys.readouterr().out
     assert code == 0 and "CP-16" in listing and "CS-201" in listing and listing.count("Remote") == 2
 

@@ -1,22 +1,29 @@
-"""CLI commands that work on the store directly (the server need not run)."""
+"""CLI commands that work on the store directly (the server need not run); `station list` and
+`tx list` ask the running server (cli/listings.py)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from opencsms.cli import listings
 from opencsms.cli import security as security_cli
 from opencsms.cli.output import print_json, print_table
 from opencsms.cli.station_config import station_config
-from opencsms.domain.model import AuthorizationStatus
-from opencsms.domain.services import Domain
-from opencsms.settings import Settings
-from opencsms.store import Store
+
+if TYPE_CHECKING:
+    from opencsms.domain.services import Domain
 
 
 async def _with_domain(args: argparse.Namespace, work: Callable[[Domain], Awaitable[int]]) -> int:
+    # Imported here: building the parser, or running a command that does not open the store,
+    # must not load the database layer.
+    from opencsms.domain.services import Domain
+    from opencsms.settings import Settings
+    from opencsms.store import Store
+
     settings = Settings.from_env(database_url=getattr(args, "database_url", None))
     store = await Store.open(settings.database_url)
     try:
@@ -44,6 +51,8 @@ def _token_row(t: Any) -> dict[str, Any]:
 
 
 async def token_add(domain: Domain, args: argparse.Namespace) -> int:
+    from opencsms.domain.model import AuthorizationStatus
+
     expiry = datetime.fromisoformat(args.expiry) if args.expiry else None
     token = await domain.tokens.add(
         args.id_token,
@@ -73,50 +82,6 @@ async def token_block(domain: Domain, args: argparse.Namespace) -> int:
     return 0
 
 
-async def station_list(domain: Domain, args: argparse.Namespace) -> int:
-    rows = [
-        {
-            "id": s.id,
-            "status": str(s.registration_status),
-            "connected": s.connected,
-            "ocpp": s.ocpp_version,
-            "vendor": s.vendor,
-            "model": s.model,
-            "last_seen": s.last_seen.isoformat(timespec="seconds") if s.last_seen else None,
-        }
-        for s in await domain.stations.list()
-    ]
-    print_table(rows, ["id", "status", "connected", "ocpp", "vendor", "model", "last_seen"])
-    return 0
-
-
-async def tx_list(domain: Domain, args: argparse.Namespace) -> int:
-    txs = await domain.transactions.list(
-        station_id=args.station, active=True if args.active else None, limit=args.limit
-    )
-    rows = [
-        {
-            "id": t.id,
-            "station": t.station_id,
-            "connector": t.connector_id,
-            "id_token": t.id_token,
-            "started": t.started_at.isoformat(timespec="seconds"),
-            "stopped": t.stopped_at.isoformat(timespec="seconds") if t.stopped_at else None,
-            "energy_wh": (t.meter_stop_wh - t.meter_start_wh)
-            if t.meter_stop_wh is not None and t.meter_start_wh is not None
-            else None,
-            "reason": t.stop_reason,
-            "status": t.status,
-        }
-        for t in txs
-    ]
-    print_table(
-        rows,
-        ["id", "station", "connector", "id_token", "started", "stopped", "energy_wh", "reason", "status"],
-    )
-    return 0
-
-
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = sub.add_parser("token", help="manage id tokens (RFID tags, ...)")
     token.add_argument("--database-url", default=None)
@@ -135,7 +100,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     station = sub.add_parser("station", help="stations")
     station.add_argument("--database-url", default=None)
     ssub = station.add_subparsers(dest="station_cmd", required=True)
-    ssub.add_parser("list", help="list stations").set_defaults(func=_run(station_list))
+    station_list = ssub.add_parser("list", help="list stations (asks the running server)")
+    listings.add_server_options(station_list)
+    station_list.set_defaults(func=listings.station_list)
     config = ssub.add_parser("config", help="a station's configuration keys (1.6) or variables (2.0.1)")
     config.add_argument("station_id")
     config.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -143,12 +110,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     security_cli.add_station_parsers(ssub, _run)
 
     tx = sub.add_parser("tx", help="transactions (charging sessions)")
-    tx.add_argument("--database-url", default=None)
     xsub = tx.add_subparsers(dest="tx_cmd", required=True)
-    lst = xsub.add_parser("list", help="list transactions, newest first")
+    lst = xsub.add_parser("list", help="list transactions, newest first (asks the running server)")
     lst.add_argument("--active", action="store_true")
     lst.add_argument("--station", default=None)
     lst.add_argument("--limit", type=int, default=50)
-    lst.set_defaults(func=_run(tx_list))
+    listings.add_server_options(lst)
+    lst.set_defaults(func=listings.tx_list)
 
     security_cli.add_parsers(sub, _run)

@@ -6,11 +6,15 @@ import argparse
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opencsms.auth import ApiKeyService, Role
 from opencsms.cli.output import print_json, print_table
-from opencsms.settings import Settings
-from opencsms.store import Store
+
+if TYPE_CHECKING:
+    from opencsms.auth import ApiKeyService
+
+#: The values of :class:`opencsms.auth.Role`, spelled out so that building the parser loads no store.
+ROLE_NAMES = ("viewer", "operator", "admin")
 
 #: Where `opencsms serve` writes the first admin key and the CLI looks for one.
 DEFAULT_KEY_FILE = Path("var") / "api-key"
@@ -43,6 +47,10 @@ def cli_api_key(given: str | None) -> str | None:
 
 
 async def _with_keys(args: argparse.Namespace, work: Callable[[ApiKeyService], Awaitable[int]]) -> int:
+    from opencsms.auth import ApiKeyService
+    from opencsms.settings import Settings
+    from opencsms.store import Store
+
     settings = Settings.from_env(database_url=getattr(args, "database_url", None))
     store = await Store.open(settings.database_url)
     try:
@@ -63,6 +71,8 @@ def _run(
 
 
 async def create(keys: ApiKeyService, args: argparse.Namespace) -> int:
+    from opencsms.auth import Role
+
     try:
         created = await keys.create(args.name, Role(args.role))
     except ValueError as exc:
@@ -109,7 +119,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ksub = apikey.add_subparsers(dest="apikey_cmd", required=True)
     make = ksub.add_parser("create", help="create a key and print it (once)")
     make.add_argument("--name", required=True)
-    make.add_argument("--role", choices=[r.value for r in Role], default=Role.VIEWER.value)
+    make.add_argument("--role", choices=ROLE_NAMES, default="viewer")
     make.set_defaults(func=_run(create))
     ksub.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=_run(list_keys))
     rev = ksub.add_parser("revoke", help="revoke a key by id or name")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from opencsms.cli import api_client
 from opencsms.cli.api_keys import cli_api_key
 from opencsms.cli.output import print_json
 
@@ -241,10 +239,7 @@ SECURITY_ARGS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]]]] = {
 
 
 def server_url(args: argparse.Namespace) -> str:
-    if args.server:
-        return str(args.server).rstrip("/")
-    port = os.environ.get("OPENCSMS_HTTP_PORT", "8000")
-    return f"http://127.0.0.1:{port}"
+    return api_client.server_url(args.server)
 
 
 def _send(args: argparse.Namespace) -> int:
@@ -264,13 +259,16 @@ def _send(args: argparse.Namespace) -> int:
         elif value is not None:
             body[dest] = value
     url = f"{server_url(args)}/api/v1/stations/{args.station_id}/{path}"
-    key = cli_api_key(args.api_key)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.post(
-            url, json=body, params={"timeout": args.timeout}, headers=headers, timeout=args.timeout + 5
+        response = api_client.request(
+            "POST",
+            url,
+            body=body,
+            params={"timeout": args.timeout},
+            api_key=cli_api_key(args.api_key),
+            timeout=args.timeout + 5,
         )
-    except httpx.HTTPError as exc:
+    except api_client.Unreachable as exc:
         print(f"error: cannot reach opencsms at {server_url(args)}: {exc}")
         return 2
     data = response.json() if response.content else {}

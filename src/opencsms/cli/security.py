@@ -12,24 +12,22 @@ import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from opencsms.cli.output import print_json, print_table
-from opencsms.domain.services import Domain
-from opencsms.security.certificates import (
-    CertificateAuthority,
-    certificate_pem,
-    generate_key,
-    key_pem,
-)
-from opencsms.security.passwords import WeakPassword, generate_password
-from opencsms.settings import Settings
 
-DomainJob = Callable[[Domain, argparse.Namespace], Awaitable[int]]
+if TYPE_CHECKING:
+    from opencsms.domain.services import Domain
+    from opencsms.security.certificates import CertificateAuthority
+
+DomainJob = Callable[["Domain", argparse.Namespace], Awaitable[int]]
 #: Wraps a domain job into an argparse ``func`` (the admin module's ``_run``).
 JobRunner = Callable[[DomainJob], Callable[[argparse.Namespace], int]]
 
 
 async def station_set_password(domain: Domain, args: argparse.Namespace) -> int:
+    from opencsms.security.passwords import WeakPassword, generate_password
+
     password = args.password or generate_password()
     try:
         result = await domain.security.set_password(
@@ -97,18 +95,30 @@ async def security_events(domain: Domain, args: argparse.Namespace) -> int:
 
 
 def ca_directory(args: argparse.Namespace) -> Path:
+    from opencsms.settings import Settings
+
     return Path(args.ca_dir or Settings.from_env().ca_dir or "var/ca")
 
 
+def _load_or_create_ca(args: argparse.Namespace, name: str | None = None) -> CertificateAuthority:
+    from opencsms.security.certificates import CertificateAuthority
+
+    if name is None:
+        return CertificateAuthority.load_or_create(ca_directory(args))
+    return CertificateAuthority.load_or_create(ca_directory(args), name)
+
+
 def ca_init(args: argparse.Namespace) -> int:
-    ca = CertificateAuthority.load_or_create(ca_directory(args), args.name)
+    ca = _load_or_create_ca(args, args.name)
     print(ca.cert_path)
     return 0
 
 
 def ca_server_cert(args: argparse.Namespace) -> int:
     """Issue a TLS server certificate for the CSMS's listeners, signed by the managed CA."""
-    ca = CertificateAuthority.load_or_create(ca_directory(args))
+    from opencsms.security.certificates import certificate_pem, generate_key, key_pem
+
+    ca = _load_or_create_ca(args)
     key = generate_key()
     certificate = ca.issue_server_certificate(key, args.hostnames, days=args.days)
     out = Path(args.out)
@@ -122,7 +132,7 @@ def ca_server_cert(args: argparse.Namespace) -> int:
 
 
 def ca_show(args: argparse.Namespace) -> int:
-    ca = CertificateAuthority.load_or_create(ca_directory(args))
+    ca = _load_or_create_ca(args)
     certificate = ca.certificate
     print_json(
         {

@@ -8,24 +8,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from opencsms.cli import api_client
 from opencsms.cli.api_keys import cli_api_key
 from opencsms.cli.output import print_json
 from opencsms.cli.remote import server_url
 
 
 def _call(args: argparse.Namespace, method: str, path: str, body: Any = None, params: Any = None) -> int:
-    key = cli_api_key(args.api_key)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.request(
-            method, f"{server_url(args)}/api/v1{path}", json=body, params=params, headers=headers, timeout=60
+        response = api_client.request(
+            method,
+            f"{server_url(args)}/api/v1{path}",
+            body=body,
+            params=params,
+            api_key=cli_api_key(args.api_key),
         )
-    except httpx.HTTPError as exc:
+    except api_client.Unreachable as exc:
         print(f"error: cannot reach opencsms at {server_url(args)}: {exc}")
         return 2
-    print_json(response.json() if response.content else {"status": response.status_code})
+    print_json(response.json() if response.content else {"status": response.status})
     return 0 if response.is_success else 1
 
 

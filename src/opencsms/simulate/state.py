@@ -8,12 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
+from opencsms.simulate.defaults import DEFAULT_ID_TAGS as DEFAULT_ID_TAGS
+from opencsms.simulate.defaults import DEFAULT_URL as DEFAULT_URL
 from opencsms.simulate.ev import ChargingSession
-
-DEFAULT_URL = "ws://127.0.0.1:9000/ocpp"
-#: The id tags a simulated driver presents unless told otherwise. A CSMS that checks tags must
-#: know them (add them as Accepted tokens) or the simulated sessions are refused.
-DEFAULT_ID_TAGS: tuple[str, ...] = ("SIM-TAG-0001", "SIM-TAG-0002", "SIM-TAG-0003")
 
 
 @dataclass(frozen=True, slots=True)
