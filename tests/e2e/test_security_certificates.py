@@ -122,14 +122,18 @@ async def test_csr_for_another_station_id_is_rejected_and_recorded(csms: Runtime
     await station.disconnect()
 
 
-async def test_tc_077_csms_security_event_notification_is_stored_and_counted(csms: Runtime) -> None:
-    """TC_077_CSMS (1.6) / A04: the station's security event is stored and counted."""
+async def test_tc_077_csms_invalid_charge_point_certificate_security_event(csms: Runtime) -> None:
+    """TC_077_CSMS (1.6 security): CertificateSigned with a chain that does not carry the charge
+    point's key is Rejected; the charge point's SecurityEventNotification
+    InvalidChargePointCertificate is answered, stored and counted."""
     station = await online(SimulatedStation16(StationConfig("CP-077", url=csms.ocpp_url)))
-    await station.security_event("InvalidChargePointCertificate", "expired")
-    events = await csms.domain.security.list_events(station_id="CP-077")
-    assert [(e.source, e.event_type, e.tech_info) for e in events] == [
-        ("station", "InvalidChargePointCertificate", "expired")
-    ]
+    stranger = CertificateAuthority.create("not the CSMS")
+    result = await csms.sessions.execute(
+        "CP-077", c.RawCall("CertificateSigned", {"certificateChain": stranger.pem})
+    )
+    assert result.status == "Rejected"
+    events = await wait_events(csms, "CP-077")
+    assert [(e.source, e.event_type) for e in events] == [("station", "InvalidChargePointCertificate")]
     assert csms.domain.security.event_counts[("station", "InvalidChargePointCertificate")] == 1
     await station.disconnect()
 

@@ -115,24 +115,25 @@ async def test_tc_047_csms_reservation_of_a_connector_expire(
 async def test_tc_048_1_048_2_048_3_048_4_csms_reservation_refused(
     server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
-    """TC_048_1-4_CSMS: Faulted, Occupied, Unavailable and Rejected answers are kept as the
-    reservation's status."""
+    """TC_048_1_CSMS (connector Faulted), TC_048_2_CSMS (cable plugged in: Preparing), TC_048_3_CSMS
+    (ChangeAvailability Inoperative, Unavailable) and TC_048_4_CSMS (Rejected): ReserveNow for the
+    connector and the valid tag is answered Faulted, Occupied, Unavailable and Rejected, each
+    kept as the reservation's status."""
     await station.send_status(1, "Faulted", "GroundFailure")
     faulted = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
     assert faulted["status"] == "Faulted"
     assert await reservation_status(operator_http, faulted["request"]["reservationId"]) == "Faulted"
     await station.send_status(1, "Available")
 
-    assert (await command(operator_http, "remote_start", id_token=TAG, connector_id=1))[
-        "status"
-    ] == "Accepted"
-    await until(lambda: station.connector(1).transaction is not None)
+    await station.send_status(1, "Preparing")  # TC_048_2: the driver plugs in the cable
+    assert await connector_status(server, 1) == "Preparing"
     occupied = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
-    assert occupied["status"] == "Occupied"
+    assert occupied["status"] == "Occupied" and occupied["request"]["connectorId"] == 1
 
     assert (await command(operator_http, "change_availability", operative=False, connector_id=2))[
         "status"
     ] == "Accepted"
+    await until(lambda: _is(connector_status(server, 2), "Unavailable"))
     unavailable = await command(operator_http, "reserve_now", id_token=TAG, connector_id=2)
     assert unavailable["status"] == "Unavailable"
 

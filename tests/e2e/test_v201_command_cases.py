@@ -223,6 +223,52 @@ async def test_tc_f_01_csms_remote_start_cable_plugin_first(
     await station.close()
 
 
+async def test_tc_f_02_csms_remote_start_first_authorize_remote_start_true(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_F_02_CSMS (AuthorizeRemoteStart true): RequestStartTransaction with the token, EVSE and a
+    remoteStartId, Accepted; the station first sends Authorize for the token (Accepted), then
+    Started RemoteStart with the remoteStartId (Accepted), Occupied, EVConnected and Charging; the
+    CSMS stores the running transaction with the token and its RemoteStart trigger."""
+    await server.domain.tokens.add("RFID-F02")
+    station = await ChargingStation.online(server, "CS-F02")
+    sent, result = await command(
+        operator_http,
+        station,
+        "remote_start",
+        {"id_token": "RFID-F02", "evse_id": 1},
+        "RequestStartTransaction",
+        {"status": "Accepted"},
+    )
+    assert sent["idToken"]["idToken"] == "RFID-F02" and sent["evseId"] == 1
+    assert isinstance(sent["remoteStartId"], int) and result["status"] == "Accepted"
+    token_type = sent["idToken"]["type"]
+    answer = await station.call("Authorize", {"idToken": sent["idToken"]})
+    assert answer["idTokenInfo"]["status"] == "Accepted"
+    started = await station.event(
+        "Started",
+        "RemoteStart",
+        "tx-f02",
+        token="RFID-F02",
+        token_type=token_type,
+        evse=1,
+        remote_start_id=sent["remoteStartId"],
+    )
+    assert started == ACCEPTED
+    await station.availability(1, 1, "Occupied")
+    await station.event("Updated", "CablePluggedIn", "tx-f02", state="EVConnected")
+    await station.event("Updated", "ChargingStateChanged", "tx-f02", state="Charging")
+    tx = await server.domain.transactions.find("CS-F02", "tx-f02")
+    assert tx is not None and (tx.status, tx.id_token, tx.evse_id, tx.charging_state) == (
+        "active",
+        "RFID-F02",
+        1,
+        "Charging",
+    )
+    assert tx.start_trigger_reason == "RemoteStart"
+    await station.close()
+
+
 async def test_tc_f_04_csms_remote_start_cable_plugin_timeout(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:

@@ -51,12 +51,12 @@ async def command(server: Runtime, capsys: pytest.CaptureFixture[str], *args: st
     return out
 
 
-async def test_tc_f_02_csms_remote_start_and_stop_on_16_and_201_stations_side_by_side(
+async def test_remote_start_and_stop_on_16_and_201_stations_side_by_side(
     server: Runtime,
     stations: tuple[SimulatedStation16, SimulatedStation201],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """TC_F_02_CSMS (2.0.1) and TC_011/TC_012 (1.6): "remote start on EVSE 1 with token X" and
+    """Remote start and stop on a 1.6 and a 2.0.1 station: "remote start on EVSE 1 with token X" and
     "stop transaction N" are one command each, sent as each station's version spells it; both
     sessions land in the same table and look the same over HTTP and the CLI."""
     v16, v201 = stations

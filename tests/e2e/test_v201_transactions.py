@@ -71,7 +71,7 @@ async def test_tc_b_01_csms_cold_boot_charging_station(server: Runtime) -> None:
     await st.close()
 
 
-async def test_tc_c_02_csms_authorize_with_group_and_unknown(server: Runtime) -> None:
+async def test_authorize_with_group_and_unknown(server: Runtime) -> None:
     """C01/C05: known token Accepted with its group id token; unknown Invalid; NoAuthorization accepted."""
     await server.domain.tokens.add("GROUP-1")
     await server.domain.tokens.add("RFID-1", parent_id_token="GROUP-1")
