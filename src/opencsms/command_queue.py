@@ -3,7 +3,9 @@
 An operator may ask for a command to wait (``?queue=true``) instead of failing with "offline". It
 is stored with an expiry and sent after the station's next accepted BootNotification (or, for a
 station that reconnects without booting, a few seconds after it connects), oldest first. The
-station's answer, or why it failed, is kept with the command.
+station's answer, or why it failed, is kept with the command. A command sent without an answer
+(the station disconnected or stayed silent) ends ``unanswered`` and is never sent again on its
+own: the station may have carried it out.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from opencsms.store.schema_operator_api import queued_commands
 log = logging.getLogger(__name__)
 
 QUEUED, DELIVERED, FAILED, EXPIRED, CANCELLED = "queued", "delivered", "failed", "expired", "cancelled"
-STATUSES = (QUEUED, DELIVERED, FAILED, EXPIRED, CANCELLED)
+#: Sent, but no answer came (the station disconnected or stayed silent): it may have been carried
+#: out, so it is never sent again on its own.
+UNANSWERED = "unanswered"
+STATUSES = (QUEUED, DELIVERED, FAILED, UNANSWERED, EXPIRED, CANCELLED)
 
 # Every station that connects or boots is looked up; almost none has anything queued.
 _ANY_QUEUED = (
@@ -241,7 +246,15 @@ class CommandQueue:
                     command = c.command_from_dict({"command": queued.command, "args": queued.args})
                     result = await self._sessions.execute(station_id, command)
                 except c.StationOffline:
-                    break  # it went away again: the rest wait for its next visit
+                    break  # it went away again before this one was sent: the rest wait for its next visit
+                except c.SentNoAnswer as exc:
+                    # It went away with this one in flight: the station may have carried it out, so
+                    # it is not sent again (a Hard reset would reset twice); the rest wait.
+                    await self._finish(queued.id, UNANSWERED, None, f"{type(exc).__name__}: {exc}")
+                    done += 1
+                    break
+                except c.CommandTimeout as exc:
+                    await self._finish(queued.id, UNANSWERED, None, f"{type(exc).__name__}: {exc}")
                 except c.CommandError as exc:
                     await self._finish(queued.id, FAILED, None, f"{type(exc).__name__}: {exc}")
                 except Exception as exc:

@@ -75,8 +75,8 @@ class SecurityChanges:
 
         Raises:
             WeakPassword: ``password`` breaks the rules for the station's OCPP version.
-            StationOffline, CommandTimeout, CommandRejected, InvalidCommand: as the gateway; on a
-                timeout the new password stays pending (the station may have taken it).
+            StationOffline, SentNoAnswer, CommandTimeout, CommandRejected, InvalidCommand: as the
+                gateway; with no answer the new password stays pending (the station may have taken it).
         """
         version = await self._version(station_id)
         password = password if password is not None else generate_password()
@@ -84,7 +84,7 @@ class SecurityChanges:
         await self._domain.security.begin_password_change(station_id, password, version=version)
         try:
             result = await self._gateway.execute(station_id, c.ChangePassword(password), self._timeout)
-        except c.CommandTimeout:
+        except (c.CommandTimeout, c.SentNoAnswer):
             raise
         except c.CommandError:
             await self._domain.security.abandon_password_change(station_id)
@@ -103,7 +103,7 @@ class SecurityChanges:
         Raises:
             ValueError: ``profile`` is not above the station's, or needs a password it lacks.
             InvalidCommand: no listener of that profile (and no ``csms_url``) for a 2.x station.
-            StationOffline, CommandTimeout, CommandRejected: as the gateway.
+            StationOffline, SentNoAnswer, CommandTimeout, CommandRejected: as the gateway.
         """
         version = await self._version(station_id)
         url = csms_url or self._listener_url(profile)
@@ -117,7 +117,7 @@ class SecurityChanges:
             steps.append((result.action, _status(result)))
             if version != "1.6" and steps[-1][1] in TAKEN:
                 await self._switch_network(station_id, configuration_slot, steps)
-        except c.CommandTimeout:
+        except (c.CommandTimeout, c.SentNoAnswer):
             raise
         except c.CommandError:
             await self._domain.security.abandon_profile_upgrade(station_id)

@@ -273,7 +273,8 @@ class SessionManager:
         """Send ``command`` to the station, connected here or (in a cluster) to another node.
 
         Raises:
-            StationOffline, CommandTimeout, CommandRejected, InvalidCommand, UnknownCommand.
+            StationOffline, SentNoAnswer, CommandTimeout, CommandRejected, InvalidCommand,
+            UnknownCommand.
         """
         if self.other_nodes is not None and station_id not in self.sessions:
             return await self.other_nodes.execute(station_id, command, timeout)
@@ -305,7 +306,8 @@ class SessionManager:
         """Send ``command`` to a station connected to this process and return its answer.
 
         Raises:
-            StationOffline, CommandTimeout, CommandRejected, InvalidCommand, UnknownCommand.
+            StationOffline, SentNoAnswer, CommandTimeout, CommandRejected, InvalidCommand,
+            UnknownCommand.
         """
         session = self.sessions.get(station_id)
         if session is None:
@@ -323,7 +325,12 @@ class SessionManager:
             raise c.CommandTimeout(f"{station_id} did not answer {action} in time") from exc
         except ConnectionLost as exc:
             self.metrics.message(action, "out", "offline", time.perf_counter() - started)
-            raise c.StationOffline(f"{station_id} disconnected before answering {action}") from exc
+            if exc.sent:
+                raise c.SentNoAnswer(
+                    f"{station_id} disconnected after {action} was sent, before answering: "
+                    "it may have carried it out"
+                ) from exc
+            raise c.StationOffline(f"{station_id} disconnected before {action} was sent") from exc
         except CallErrorReceived as exc:
             code = exc.error.code_for(session.context.version)
             self.metrics.message(action, "out", code, time.perf_counter() - started)

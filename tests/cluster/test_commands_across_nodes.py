@@ -10,7 +10,9 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from opencsms.api.problems import SENT_NO_ANSWER, STATION_OFFLINE, UNKNOWN_STATION
 from opencsms.bus.nats_routing import NatsStationRouter
+from opencsms.domain.model import RegistrationStatus
 from opencsms.runtime import Runtime
 from opencsms.simulate import SimulatedStation201, StationConfig
 from tests.cluster.conftest import Nodes
@@ -92,8 +94,32 @@ async def test_a_command_through_node_a_reaches_the_station_on_node_b_and_brings
 async def test_a_station_connected_nowhere_is_offline_through_either_node(nodes: Nodes) -> None:
     for node in (nodes.a, nodes.b):
         response = await command(node, nodes.admin_key, "reset")
-        assert response.status_code == 409, response.text
+        assert response.status_code == 404 and response.json()["type"] == UNKNOWN_STATION, response.text
+    await nodes.a.domain.stations.register(STATION, RegistrationStatus.ACCEPTED)
+    for node in (nodes.a, nodes.b):
+        response = await command(node, nodes.admin_key, "reset")
+        assert response.status_code == 409 and response.json()["type"] == STATION_OFFLINE, response.text
         assert f"station {STATION} is not connected" in response.json()["detail"]
+
+
+async def test_a_station_on_node_b_dropping_a_command_from_node_a_is_sent_no_answer(nodes: Nodes) -> None:
+    station = await RawStation.open(nodes.b.ocpp_url, STATION, ("ocpp1.6",))
+    await station.call("BootNotification", BOOT16)
+    async with httpx.AsyncClient(
+        base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=60
+    ) as client:
+        sending = asyncio.ensure_future(
+            client.post(
+                f"/api/v1/stations/{STATION}/commands/reset", params={"queue": True}, json={"kind": "Hard"}
+            )
+        )
+        _, request = await station.expect_call("Reset", timeout=30)
+        assert request == {"type": "Hard"}
+        await station.close()
+        response = await sending
+        assert response.status_code == 504 and response.json()["type"] == SENT_NO_ANSWER, response.text
+        assert router(nodes.a).sent == 1 and router(nodes.b).served == 1
+        assert (await client.get("/api/v1/queued-commands")).json()["total"] == 0
 
 
 async def test_a_station_that_does_not_answer_times_out_through_the_other_node(nodes: Nodes) -> None:
@@ -232,6 +258,7 @@ async def test_one_station_connecting_to_both_nodes_at_once_ends_up_on_one(nodes
 async def test_a_command_queued_through_node_a_is_delivered_when_the_station_boots_on_node_b(
     nodes: Nodes,
 ) -> None:
+    await nodes.a.domain.stations.register(STATION, RegistrationStatus.ACCEPTED)  # expected
     async with httpx.AsyncClient(
         base_url=nodes.a.http_url, headers=auth(nodes.admin_key), timeout=60
     ) as client:

@@ -172,7 +172,7 @@ async def test_command_errors_are_problem_json(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = await cli(server, capsys, "reset", "CP-NOT-THERE")
-    assert code == 1 and out["status"] == 409 and "not connected" in out["detail"]
+    assert code == 1 and out["status"] == 404 and "no station CP-NOT-THERE" in out["detail"]
     code, out = await cli(server, capsys, "remote-stop", "CP-CLI", "--transaction", "999999")
     assert code == 1 and out["status"] == 422 and "no transaction" in out["detail"]
     code, out = await cli(

@@ -1,7 +1,9 @@
 """Commands to stations: one endpoint per operator action, the same for OCPP 1.6 and 2.0.1.
 
 Each answers with the station's answer; 409 when the station is offline (unless ``queue=true``:
-then 202 and the command waits for the station's next boot), 504 when it does not answer in time.
+then 202 and the command waits for the station's next boot), 404 for a station never seen nor
+registered, 504 when the call went out but no answer came (in time, or before the station
+disconnected: it may have acted on it, so it is not queued unless ``resend=true``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from opencsms.api.deps import PrincipalDep, SessionsDep, api_state
-from opencsms.api.problems import Problem
+from opencsms.api.problems import (
+    SENT_NO_ANSWER,
+    STATION_OFFLINE,
+    UNKNOWN_STATION,
+    Problem,
+    command_problem,
+)
 from opencsms.api.request_body import FORBID_UNKNOWN_FIELDS
 from opencsms.api.views import CommandResultOut
 from opencsms.auth import Principal
@@ -32,6 +40,13 @@ Queue = Annotated[
     bool, Query(description="if the station is offline, queue the command (202) instead of 409")
 ]
 ExpiresIn = Annotated[int, Query(ge=1, le=30 * 86400, description="seconds a queued command waits at most")]
+Resend = Annotated[
+    bool,
+    Query(
+        description="with queue=true, also queue a command the station received but did not answer "
+        "before it disconnected (sent again after its next boot, it may run twice)"
+    ),
+]
 
 
 class QueuedCommandOut(BaseModel):
@@ -66,11 +81,11 @@ class QueuedCommandOut(BaseModel):
 
 COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
     202: {"model": QueuedCommandOut, "description": "the station is offline; the command is queued"},
-    404: {"description": "unknown command"},
-    409: {"description": "the station is offline"},
+    404: {"description": "unknown command, or a station never seen nor registered"},
+    409: {"description": "the station is offline: the command was not sent"},
     422: {"description": "invalid arguments"},
     502: {"description": "the station answered with a CALLERROR"},
-    504: {"description": "the station did not answer in time"},
+    504: {"description": "sent, no answer: the station did not answer in time or disconnected first"},
 }
 
 
@@ -83,31 +98,55 @@ async def run_command(
     *,
     queue: bool = False,
     expires_in: int = 3600,
+    resend: bool = False,
     principal: Principal | None = None,
 ) -> CommandResultOut | JSONResponse:
-    """Send ``command`` (or queue it when asked and the station is offline); problems for failures."""
+    """Send ``command`` (or queue it when asked and the station is offline); problems for failures.
+
+    A command the station may have received (it disconnected before answering) is queued only
+    with ``resend``: sent again after the next boot, it could run twice (a second Hard reset).
+    """
+    state = api_state(request)
     try:
         result = await sessions.execute(station_id, command, timeout)
-    except c.UnknownCommand as exc:
-        raise Problem(404, "Unknown command", str(exc)) from exc
-    except c.InvalidCommand as exc:
-        raise Problem(422, "Invalid command", str(exc)) from exc
     except c.StationOffline as exc:
-        command_queue = api_state(request).command_queue
-        if not queue or command_queue is None:
-            raise Problem(409, "Station offline", f"{exc} (add ?queue=true to queue the command)") from exc
-        now = datetime.now().astimezone()
-        queued = await command_queue.enqueue(
-            station_id, command, now + timedelta(seconds=expires_in), principal.name if principal else None
+        if await state.domain.stations.get(station_id) is None:
+            raise Problem(
+                404,
+                "Unknown station",
+                f"no station {station_id} has connected or been registered; register a station that "
+                "is expected (POST /api/v1/stations, opencsms station add) to queue commands for it",
+                UNKNOWN_STATION,
+            ) from exc
+        if not queue or state.command_queue is None:
+            detail = f"{exc}; the command was not sent (add ?queue=true to queue it for the next boot)"
+            raise Problem(409, "Station offline", detail, STATION_OFFLINE) from exc
+        return await _enqueue(request, station_id, command, expires_in, principal)
+    except c.SentNoAnswer as exc:
+        if queue and resend and state.command_queue is not None:
+            return await _enqueue(request, station_id, command, expires_in, principal)
+        detail = (
+            f"{exc}; it was not queued (to send it again after the next boot all the same, "
+            "add ?queue=true&resend=true)"
         )
-        return JSONResponse(QueuedCommandOut.of(queued).model_dump(mode="json"), status_code=202)
-    except c.CommandTimeout as exc:
-        raise Problem(504, "Station did not answer", str(exc)) from exc
-    except c.CommandRejected as exc:
-        raise Problem(502, "Station refused the call", str(exc)) from exc
+        raise Problem(504, "Station disconnected before answering", detail, SENT_NO_ANSWER) from exc
+    except c.CommandError as exc:
+        raise command_problem(exc) from exc
     return CommandResultOut(
         action=result.action, status=result.status, response=result.response, request=result.request
     )
+
+
+async def _enqueue(
+    request: Request, station_id: str, command: c.Command, expires_in: int, principal: Principal | None
+) -> JSONResponse:
+    command_queue = api_state(request).command_queue
+    assert command_queue is not None
+    now = datetime.now().astimezone()
+    queued = await command_queue.enqueue(
+        station_id, command, now + timedelta(seconds=expires_in), principal.name if principal else None
+    )
+    return JSONResponse(QueuedCommandOut.of(queued).model_dump(mode="json"), status_code=202)
 
 
 def _typed_endpoint(command_type: type[c.Command]) -> Callable[..., Awaitable[Any]]:
@@ -125,6 +164,7 @@ def _typed_endpoint(command_type: type[c.Command]) -> Callable[..., Awaitable[An
         timeout: float | None = None,
         queue: bool = False,
         expires_in: int = 3600,
+        resend: bool = False,
     ) -> CommandResultOut | JSONResponse:
         command = args if args is not None else command_type()  # type: ignore[call-arg]
         return await run_command(
@@ -135,6 +175,7 @@ def _typed_endpoint(command_type: type[c.Command]) -> Callable[..., Awaitable[An
             timeout,
             queue=queue,
             expires_in=expires_in,
+            resend=resend,
             principal=principal,
         )
 
@@ -155,6 +196,7 @@ def _typed_endpoint(command_type: type[c.Command]) -> Callable[..., Awaitable[An
             parameter("timeout", parameter.KEYWORD_ONLY, annotation=Timeout, default=None),
             parameter("queue", parameter.KEYWORD_ONLY, annotation=Queue, default=False),
             parameter("expires_in", parameter.KEYWORD_ONLY, annotation=ExpiresIn, default=3600),
+            parameter("resend", parameter.KEYWORD_ONLY, annotation=Resend, default=False),
         ],
         return_annotation=CommandResultOut,
     )
@@ -203,6 +245,7 @@ async def send_command(
     timeout: Timeout = None,
     queue: Queue = False,
     expires_in: ExpiresIn = 3600,
+    resend: Resend = False,
 ) -> CommandResultOut | JSONResponse:
     """Any command by name with its arguments as JSON (the CLI uses it)."""
     if command in c.PROCEDURE_STEPS:
@@ -214,5 +257,13 @@ async def send_command(
     except c.InvalidCommand as exc:
         raise Problem(422, "Invalid command", str(exc)) from exc
     return await run_command(
-        request, sessions, station_id, cmd, timeout, queue=queue, expires_in=expires_in, principal=principal
+        request,
+        sessions,
+        station_id,
+        cmd,
+        timeout,
+        queue=queue,
+        expires_in=expires_in,
+        resend=resend,
+        principal=principal,
     )

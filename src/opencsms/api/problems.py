@@ -9,7 +9,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from opencsms.domain.commands import (
+    CommandError,
+    CommandRejected,
+    CommandTimeout,
+    SentNoAnswer,
+    StationOffline,
+    UnknownCommand,
+)
+
 PROBLEM_JSON = "application/problem+json"
+
+#: Problem types a client may act on (RFC 9457 ``type``); other problems are ``about:blank``.
+#: Not sent: the station is not connected (``?queue=true`` keeps the command for its next boot).
+STATION_OFFLINE = "urn:opencsms:problem:station-offline"
+#: Sent, no answer: the station got the call and disconnected or stayed silent; it may have
+#: carried it out, so the command is not queued (unless ``resend=true``).
+SENT_NO_ANSWER = "urn:opencsms:problem:sent-no-answer"
+#: No station of that id has ever connected or been registered (a typo?).
+UNKNOWN_STATION = "urn:opencsms:problem:unknown-station"
+#: The station answered the call with a CALLERROR.
+STATION_REFUSED = "urn:opencsms:problem:station-refused"
 
 
 class Problem(Exception):
@@ -19,6 +39,21 @@ class Problem(Exception):
         self.title = title
         self.detail = detail
         self.type = type_
+
+
+def command_problem(exc: CommandError) -> Problem:
+    """The problem for a command that failed at or on the way to the station."""
+    if isinstance(exc, StationOffline):
+        return Problem(409, "Station offline", str(exc), STATION_OFFLINE)
+    if isinstance(exc, SentNoAnswer):
+        return Problem(504, "Station disconnected before answering", str(exc), SENT_NO_ANSWER)
+    if isinstance(exc, CommandTimeout):
+        return Problem(504, "Station did not answer", str(exc), SENT_NO_ANSWER)
+    if isinstance(exc, CommandRejected):
+        return Problem(502, "Station refused the call", str(exc), STATION_REFUSED)
+    if isinstance(exc, UnknownCommand):
+        return Problem(404, "Unknown command", str(exc))
+    return Problem(422, "Invalid command", str(exc))
 
 
 def problem_response(

@@ -29,7 +29,7 @@ async def list_queued_commands(
     request: Request,
     page: Annotated[PageParams, Depends(page_params)],
     station_id: Annotated[str | None, Query(max_length=48)] = None,
-    status: Literal["queued", "delivered", "failed", "expired", "cancelled"] | None = None,
+    status: Literal["queued", "delivered", "failed", "unanswered", "expired", "cancelled"] | None = None,
 ) -> Page[QueuedCommandOut]:
     """Queued commands and what became of them, newest first. Sort by id."""
     _, descending = page.sort_key(["id"], "-id")
@@ -43,7 +43,8 @@ async def list_queued_commands(
 
 @router.get("/{command_id}", responses=_NOT_FOUND)
 async def get_queued_command(request: Request, command_id: CommandId) -> QueuedCommandOut:
-    """One queued command: queued, delivered (with the station's answer), failed, expired or cancelled."""
+    """One queued command: queued, delivered (with the station's answer), failed, unanswered (sent,
+    no answer: it may have been carried out), expired or cancelled."""
     queued = await _queue(request).get(command_id)
     if queued is None:
         raise Problem(404, "Not found", f"no queued command {command_id}")

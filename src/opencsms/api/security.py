@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep, SessionsDep, api_state
-from opencsms.api.problems import Problem
+from opencsms.api.problems import Problem, command_problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
 from opencsms.security.passwords import MAX_LENGTH, MIN_LENGTH, WeakPassword
@@ -94,12 +94,8 @@ async def _outcome(domain: Any, station_id: str, run: Any) -> ChangeOut:
         outcome: ChangeOutcome = await run
     except (WeakPassword, ValueError, c.InvalidCommand) as exc:
         raise Problem(422, "Cannot change the station's security", str(exc)) from exc
-    except c.StationOffline as exc:
-        raise Problem(409, "Station offline", str(exc)) from exc
-    except c.CommandTimeout as exc:
-        raise Problem(504, "Station did not answer", str(exc)) from exc
-    except c.CommandRejected as exc:
-        raise Problem(502, "Station refused the call", str(exc)) from exc
+    except c.CommandError as exc:
+        raise command_problem(exc) from exc
     return ChangeOut(
         status=outcome.status, steps=outcome.steps, security=await _security_out(domain, station_id)
     )

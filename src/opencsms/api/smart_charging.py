@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from pydantic import Field
 
 from opencsms.api.deps import DomainDep, Operator, SessionsDep, api_state
-from opencsms.api.problems import Problem
+from opencsms.api.problems import Problem, command_problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
 from opencsms.domain.charging_profiles import ProfileError, RateUnit, parse_profile, profile_to_json
@@ -289,11 +289,7 @@ async def composite_schedule(
 async def _execute(sessions: SessionsDep, station_id: str, command: c.Command) -> c.CommandResult:
     try:
         return await sessions.execute(station_id, command)
-    except c.StationOffline as exc:
-        raise Problem(409, "Station offline", str(exc)) from None
-    except c.CommandTimeout as exc:
-        raise Problem(504, "No answer", str(exc)) from None
-    except c.CommandRejected as exc:
-        raise Problem(502, "Refused by the station", str(exc)) from None
     except (c.InvalidCommand, c.UnknownCommand) as exc:
         raise _bad(exc) from None
+    except c.CommandError as exc:
+        raise command_problem(exc) from None

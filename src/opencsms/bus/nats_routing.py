@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 #: Seconds a node waits beyond the command's own timeout for the holder's reply.
 REPLY_MARGIN = 5.0
 _ERRORS: dict[str, type[c.CommandError]] = {
-    cls.__name__: cls for cls in (c.StationOffline, c.CommandTimeout, c.InvalidCommand, c.UnknownCommand)
+    cls.__name__: cls
+    for cls in (c.StationOffline, c.SentNoAnswer, c.CommandTimeout, c.InvalidCommand, c.UnknownCommand)
 }
 
 
@@ -236,7 +237,7 @@ class NatsStationRouter:
         Raises:
             StationOffline: no node holds the station (or NATS is unreachable).
             CommandTimeout: the station, or its node, did not answer in time.
-            CommandRejected, InvalidCommand, UnknownCommand: as on the holding node.
+            SentNoAnswer, CommandRejected, InvalidCommand, UnknownCommand: as on the holding node.
         """
         if not self.connection.is_connected:
             raise c.StationOffline(f"station {station_id} is not connected here and NATS is unreachable")

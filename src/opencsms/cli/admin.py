@@ -82,6 +82,18 @@ async def token_block(domain: Domain, args: argparse.Namespace) -> int:
     return 0
 
 
+async def station_add(domain: Domain, args: argparse.Namespace) -> int:
+    """Register a station before it first connects: commands may then be queued for it."""
+    from opencsms.domain.model import RegistrationStatus
+
+    if await domain.stations.get(args.station_id) is not None:
+        print(f"error: station {args.station_id} exists")
+        return 1
+    await domain.stations.register(args.station_id, RegistrationStatus(args.status))
+    print(f"registered {args.station_id} ({args.status})")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = sub.add_parser("token", help="manage id tokens (RFID tags, ...)")
     token.add_argument("--database-url", default=None)
@@ -103,6 +115,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     station_list = ssub.add_parser("list", help="list stations (asks the running server)")
     listings.add_server_options(station_list)
     station_list.set_defaults(func=listings.station_list)
+    add = ssub.add_parser(
+        "add", help="register a station expected to connect (commands may be queued for it)"
+    )
+    add.add_argument("station_id")
+    add.add_argument("--status", default="Accepted", choices=["Accepted", "Pending", "Rejected"])
+    add.set_defaults(func=_run(station_add))
     config = ssub.add_parser("config", help="a station's configuration keys (1.6) or variables (2.0.1)")
     config.add_argument("station_id")
     config.add_argument("--json", action="store_true", help="print JSON instead of a table")

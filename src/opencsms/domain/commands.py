@@ -479,7 +479,12 @@ class InvalidCommand(CommandError):
 
 
 class StationOffline(CommandError):
-    pass
+    """The station is not connected: the command was not sent."""
+
+
+class SentNoAnswer(CommandError):
+    """The call went out but the station disconnected before answering: it may have carried it
+    out, so it must not be sent again unless the operator asks for that."""
 
 
 class CommandTimeout(CommandError):
@@ -538,5 +543,5 @@ class StationGateway(Protocol):
     """Carries a command to the session of a station, wherever it runs (see ``bus``)."""
 
     async def execute(self, station_id: str, command: Command, timeout: float) -> CommandResult:
-        """Raises StationOffline, CommandTimeout, CommandRejected or InvalidCommand."""
+        """Raises StationOffline, SentNoAnswer, CommandTimeout, CommandRejected or InvalidCommand."""
         ...

@@ -66,7 +66,7 @@ queued_commands = Table(
     Column("station_id", String(STATION_ID_MAX), nullable=False),
     Column("command", String(64), nullable=False),
     Column("args", JSON, nullable=False),
-    # queued, delivered, failed, expired, cancelled
+    # queued, delivered, failed, unanswered, expired, cancelled
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),

@@ -61,7 +61,15 @@ class CallTimeout(CallFailed):
 
 
 class ConnectionLost(CallFailed):
-    """The connection closed before the answer came."""
+    """The connection closed before the answer came.
+
+    ``sent``: the CALL had gone out (it was in flight), so the peer may have acted on it; False
+    when it never left this side.
+    """
+
+    def __init__(self, message: str, *, sent: bool = False) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 class CallErrorReceived(CallFailed):
@@ -239,9 +247,13 @@ class OcppConnection:
         self.closed.set()
         if self._timer is not None:
             self._timer.cancel()
+        in_flight = self.endpoint.in_flight
         self.endpoint.cancel_all()
         for message_id in list(self._waiters):
-            self._settle(message_id, ConnectionLost(f"{self.name}: connection closed"))
+            # The CALL in flight was handed to the socket (or about to be): the peer may have it.
+            # The ones queued behind it never left.
+            sent = in_flight is not None and in_flight.message_id == message_id
+            self._settle(message_id, ConnectionLost(f"{self.name}: connection closed", sent=sent))
         # CALLs not yet started are dropped (unanswered, so the station sends them again); the one
         # being handled may finish storing its data rather than be cut off half-way.
         self._incoming.clear()
