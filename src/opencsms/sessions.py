@@ -53,6 +53,13 @@ RESULT_RECORDERS = {
     V201: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
     V21: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
 }
+# What a call that got no CALLRESULT (a CALLERROR, no answer, not sent) leaves behind: a
+# reservation recorded before its ReserveNow went out must not stay Requested.
+FAILURE_RECORDERS = {
+    V16: (v16_reservation.record_failure,),
+    V201: (v201_reservation.record_failure,),
+    V21: (v201_reservation.record_failure,),
+}
 
 
 @dataclass
@@ -316,6 +323,19 @@ class SessionManager:
         if translate is None:
             raise c.UnknownCommand(f"no commands for OCPP {session.context.version} yet")
         action, payload = await translate(session.context, command)
+        try:
+            response = await self._call(session, action, payload, timeout)
+        except c.CommandError as exc:
+            await self._record_failure(session.context, action, payload, exc)
+            raise
+        self.stats.messages_out += 1
+        await self._record(session.context, action, payload, response)
+        status = response.get("status")
+        return c.CommandResult(action, status if isinstance(status, str) else None, response, payload)
+
+    async def _call(self, session: Session, action: str, payload: Payload, timeout: float | None) -> Payload:
+        """Send the CALL; its CALLRESULT payload, or the command error its failure is."""
+        station_id = session.context.station_id
         check_call(session.context, action, payload)
         started = time.perf_counter()
         try:
@@ -338,10 +358,16 @@ class SessionManager:
         except OcppError as exc:
             raise c.InvalidCommand(f"{action} payload is invalid: {exc}") from exc
         self.metrics.message(action, "out", "ok", time.perf_counter() - started)
-        self.stats.messages_out += 1
-        await self._record(session.context, action, payload, response)
-        status = response.get("status")
-        return c.CommandResult(action, status if isinstance(status, str) else None, response, payload)
+        return response
+
+    async def _record_failure(
+        self, ctx: StationContext, action: str, request: Payload, error: c.CommandError
+    ) -> None:
+        for recorder in FAILURE_RECORDERS.get(ctx.version, ()):
+            try:
+                await recorder(ctx, action, request, error)
+            except Exception:
+                log.exception("%s: could not note the failed %s", ctx.station_id, action)
 
     async def _record(self, ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
         for recorder in RESULT_RECORDERS.get(ctx.version, ()):

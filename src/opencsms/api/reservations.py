@@ -23,7 +23,8 @@ async def list_reservations(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Reservations, newest first, with their status: Requested, the station's answer (Accepted,
-    Faulted, Occupied, Rejected, Unavailable), then Used, Cancelled, Expired or Removed."""
+    Faulted, Occupied, Rejected, Unavailable; Failed for a CALLERROR, Unanswered for none), then
+    Used, Cancelled, Expired or Removed."""
     return {"items": [asdict(r) for r in await domain.reservations.list(station_id, limit)]}
 
 

@@ -3,7 +3,9 @@ Auth List Management, 2.0.1 block D): what the CSMS asked of each station and wh
 
 A reservation is recorded (``Requested``) before ReserveNow is sent, so its id is the CSMS's and
 unique across stations; the station's answer, a transaction that uses it, a cancel, and 2.0.1
-ReservationStatusUpdate (Expired, Removed) move it on. A local list is built from the tokens the
+ReservationStatusUpdate (Expired, Removed) move it on. A ReserveNow refused with a CALLERROR (or
+never sent) ends ``Failed``, one that got no answer ``Unanswered``: neither shows as Expired later,
+as an accepted reservation would. A local list is built from the tokens the
 CSMS knows; the version a station took is kept so the next one counts on from it.
 """
 
@@ -22,9 +24,25 @@ from opencsms.store import Store
 from opencsms.store import reservations as rows
 
 REQUESTED = "Requested"
+#: The station answered ReserveNow with a CALLERROR, or the call could not be sent: not reserved.
+FAILED = "Failed"
+#: ReserveNow went out but no answer came (timeout, or the station disconnected): whether the
+#: station holds the reservation is unknown, so it never passes for an accepted one.
+UNANSWERED = "Unanswered"
 #: Statuses a reservation ends in.
 FINAL = frozenset(
-    {"Faulted", "Occupied", "Rejected", "Unavailable", "Used", "Cancelled", "Expired", "Removed"}
+    {
+        "Faulted",
+        "Occupied",
+        "Rejected",
+        "Unavailable",
+        "Used",
+        "Cancelled",
+        "Expired",
+        "Removed",
+        FAILED,
+        UNANSWERED,
+    }
 )
 
 
@@ -141,6 +159,10 @@ class ReservationService:
             await self.set_local_list_version(station_id, sent_version)
         elif action == "GetLocalListVersion" and reported_version is not None and reported_version >= 0:
             await self.set_local_list_version(station_id, reported_version)
+
+    async def record_failure(self, station_id: str, reservation_id: int, *, sent: bool) -> None:
+        """ReserveNow got no answer: Unanswered when it went out (``sent``), else Failed."""
+        await self.set_status(station_id, reservation_id, UNANSWERED if sent else FAILED)
 
     async def local_list(
         self, station_id: str, update_type: str, id_tokens: Sequence[str], version: int | None

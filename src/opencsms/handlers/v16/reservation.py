@@ -53,6 +53,14 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
     return None
 
 
+async def record_failure(ctx: StationContext, action: str, request: Payload, error: c.CommandError) -> None:
+    """A ReserveNow that got no CALLRESULT: not reserved (CALLERROR, not sent) or unknown (no answer)."""
+    reservation_id = request.get("reservationId")
+    if action == "ReserveNow" and isinstance(reservation_id, int):
+        sent = isinstance(error, c.SentNoAnswer | c.CommandTimeout)
+        await ctx.domain.reservations.record_failure(ctx.station_id, reservation_id, sent=sent)
+
+
 async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
     """Keep the reservation's answer and the list version the station took or reports."""
     await ctx.domain.reservations.record_answer(
