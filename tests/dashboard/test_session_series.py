@@ -115,3 +115,19 @@ def test_events_are_the_start_the_statuses_during_the_session_and_the_end() -> N
         ("Connector", "Faulted (OverCurrentFailure)"),
         ("Ended", "Remote, meter 12000 Wh"),
     ]
+
+
+def test_an_inferred_end_says_so() -> None:
+    ended = replace(
+        TX,
+        stopped_at=at(600),
+        meter_stop_wh=12_000,
+        status=TransactionStatus.ENDED,
+        ended_by="inferred",
+        inferred_cause="new_start",
+    )
+    events = series.session_events(ended, [])
+    assert [(e.kind, e.detail) for e in events][-1] == (
+        "Ended",
+        "inferred (new_start), no stop from the station, meter 12000 Wh",
+    )

@@ -133,6 +133,8 @@ def session_events(transaction: Transaction, statuses: Iterable[ConnectorState])
             events.append(SessionEvent(status.updated_at, "Connector", detail))
     if end is not None:
         reason = transaction.stop_reason or "no reason given"
+        if transaction.ended_by == "inferred":  # the station never sent a stop (ADR 0017)
+            reason = f"inferred ({transaction.inferred_cause}), no stop from the station"
         meter = f", meter {transaction.meter_stop_wh:g} Wh" if transaction.meter_stop_wh is not None else ""
         events.append(SessionEvent(end, "Ended", f"{reason}{meter}"))
     return sorted(events, key=lambda e: e.timestamp)

@@ -33,8 +33,10 @@ function render(view) {
   const t = transaction;
   const active = t.status === "active";
   const status = $("#session-status");
-  status.textContent = active ? "Charging" : `Ended${t.stop_reason ? ` · ${t.stop_reason}` : ""}`;
-  status.className = `pill ${active ? "accent" : "muted"}`;
+  const inferred = t.ended_by === "inferred";
+  const ending = inferred ? ` · inferred (${t.inferred_cause}), to review` : t.stop_reason ? ` · ${t.stop_reason}` : "";
+  status.textContent = active ? "Charging" : `Ended${ending}`;
+  status.className = `pill ${active ? "accent" : inferred ? "warn" : "muted"}`;
   fill($("#s-station"), h("a", { href: `/stations/${encodeURIComponent(t.station_id)}` }, t.station_id));
   $("#s-connector").textContent = t.evse_id ? `EVSE ${t.evse_id} · connector ${t.connector_id ?? "–"}` : `connector ${t.connector_id ?? "–"}`;
   $("#s-token").textContent = t.id_token || "–";

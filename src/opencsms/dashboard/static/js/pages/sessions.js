@@ -35,7 +35,7 @@ function row(t) {
     h("td", {}, fmt.time(t.started_at)),
     h("td", {}, fmt.duration(end - new Date(t.started_at))),
     h("td", { class: "num" }, fmt.energy(t.energy_wh)),
-    h("td", { class: "session-status" }, t.status === "active" ? pill("Charging", "accent") : pill(t.stop_reason || "Ended", "muted")),
+    h("td", { class: "session-status" }, t.status === "active" ? pill("Charging", "accent") : t.ended_by === "inferred" ? pill("Ended (inferred)", "warn") : pill(t.stop_reason || "Ended", "muted")),
   );
 }
 

@@ -115,7 +115,7 @@ function sessionRow(t) {
     h("td", {}, fmt.time(t.started_at)),
     h("td", {}, fmt.time(t.stopped_at)),
     h("td", {}, fmt.energy(t.energy_wh)),
-    h("td", {}, t.status === "active" ? pill("Charging", "accent") : pill(t.stop_reason || "Ended", "muted")),
+    h("td", {}, t.status === "active" ? pill("Charging", "accent") : t.ended_by === "inferred" ? pill("Ended (inferred)", "warn") : pill(t.stop_reason || "Ended", "muted")),
   );
 }
 
