@@ -102,7 +102,19 @@ async def test_stop_event_and_cancellation_end_the_fleet(csms: FakeCsms) -> None
 async def test_unknown_versions_are_refused() -> None:
     with pytest.raises(UnsupportedVersion, match=r"'1\.5'.*2\.0\.1, 2\.1, mixed"):
         await run_fleet(FleetOptions(version="1.5"))
+    with pytest.raises(UnsupportedVersion, match=r"'mixed'"):
+        await run_fleet(FleetOptions(version="1.6,mixed"))
     assert await run_from_args(parse("--version", "3.0")) == 2
+    assert await run_from_args(parse("--version", "1.6,2.0")) == 2
+
+
+async def test_a_list_of_versions_is_spoken_in_turn(csms: FakeCsms) -> None:
+    options = replace(
+        FAST, url=csms.url, stations=4, version="1.6,2.0.1,2.1", duration=0.5, progress=False, seed=4
+    )
+    summary = await run_fleet(options, out=io.StringIO())
+    assert summary.boots_accepted == 4
+    assert csms.versions == {"SIM0000": "1.6", "SIM0001": "2.0.1", "SIM0002": "2.1", "SIM0003": "1.6"}
 
 
 def test_arguments_and_their_defaults() -> None:

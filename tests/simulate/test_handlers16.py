@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from opencsms.ocppj.errors import NotImplementedCallError, NotSupportedError
+from opencsms.ocppj.errors import NotImplementedCallError
 from opencsms.simulate import SimulatedStation16
 from opencsms.transport.connection import CallErrorReceived
 from tests.simulate.csms import FakeCsms
@@ -213,14 +213,16 @@ async def test_unknown_action_gets_not_implemented(
         with pytest.raises(CallErrorReceived) as refused:
             await raw.call("CP1", "FlyToTheMoon", {})
         assert isinstance(refused.value.error, NotImplementedCallError)
-        with pytest.raises(CallErrorReceived) as unsupported:
-            await raw.call(
-                "CP1",
-                "GetLog",
-                {"logType": "DiagnosticsLog", "requestId": 1, "log": {"remoteLocation": "ftp://x/"}},
-            )
-        assert isinstance(unsupported.value.error, NotSupportedError)
         await st.disconnect()
+
+
+def test_every_call_a_1_6_csms_makes_has_a_handler() -> None:
+    # So a 1.6 station never answers NotSupported (the 2.0.1 tests cover that answer).
+    from opencsms.messages.catalog import action_catalog, is_csms_initiated
+    from opencsms.simulate.handlers16 import HANDLERS
+
+    sent_by_csms = {action for action in action_catalog("1.6") if is_csms_initiated("1.6", action)}
+    assert sent_by_csms - set(HANDLERS) == set()
 
 
 async def test_bad_payload_without_validator_gets_a_precise_error(

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
 
 
+#: The demo's stations speak each version in turn, so every command can be tried on one of them.
+DEMO_VERSIONS = "1.6,2.0.1,2.1"
+
+
 def run_async(coro: Coroutine[Any, Any, int]) -> int:
     """Run on uvloop when it is installed (faster framing and scheduling), else asyncio."""
     import asyncio
@@ -81,6 +85,7 @@ async def _serve(args: argparse.Namespace) -> int:
         options = FleetOptions(
             url=rt.ocpp_url,
             stations=args.demo,
+            version=DEMO_VERSIONS,
             prefix="DEMO",
             meter_interval=5.0,
             session_seconds=60.0,
@@ -90,7 +95,11 @@ async def _serve(args: argparse.Namespace) -> int:
             report_interval=0,
         )
         demo_task = asyncio.create_task(run_fleet(options))
-        print(f"  {args.demo} simulated stations (DEMO0000..) are charging. Watch them:", flush=True)
+        print(
+            f"  {args.demo} simulated stations (DEMO0000.., OCPP {DEMO_VERSIONS.replace(',', ', ')} in turn)"
+            " are charging. Watch them:",
+            flush=True,
+        )
         hints = [
             "opencsms station list",
             "opencsms tx list --active",

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--version",
         default="1.6",
-        help="OCPP version: 1.6, 2.0.1, 2.1, or mixed (1.6 and 2.0.1 stations in turn); default 1.6",
+        help="OCPP version: 1.6, 2.0.1, 2.1, mixed (1.6 and 2.0.1 stations in turn) or a list of them "
+        "in turn, such as 1.6,2.0.1,2.1; default 1.6",
     )
     parser.add_argument(
         "--prefix", default="SIM", help="station ids are PREFIX0000, PREFIX0001, ... (default SIM)"

@@ -1,12 +1,13 @@
 """A simulated station's firmware updates and diagnostics uploads: 1.6 UpdateFirmware (5.16) and
-GetDiagnostics (5.9), the 1.6 whitepaper's SignedUpdateFirmware (§ 4), 2.0.1 UpdateFirmware (L01).
+GetDiagnostics (5.9), the 1.6 whitepaper's SignedUpdateFirmware (§ 4) and GetLog (§ 5.2), 2.0.1
+UpdateFirmware (L01) and GetLog (N01).
 
 Nothing is downloaded: the station reports the steps a real one goes through, a moment apart, then
 reboots with the new version (the file name of ``location``, without its extension). The
 location chooses an outcome, so failures can be played: ``download-fails`` in it stops at
-DownloadFailed, ``install-fails`` at InstallationFailed, ``upload-fails`` (diagnostics) at
-UploadFailed. A signed update needs a PEM signing certificate (else InvalidCertificate) and a
-base64 signature (else InvalidSignature after the download).
+DownloadFailed, ``install-fails`` at InstallationFailed, ``upload-fails`` at UploadFailed
+(diagnostics) or UploadFailure (a log). A signed update needs a PEM signing certificate (else
+InvalidCertificate) and a base64 signature (else InvalidSignature after the download).
 """
 
 from __future__ import annotations
@@ -170,9 +171,29 @@ async def get_diagnostics(station: SimulatedStationBase, payload: Payload) -> Pa
     return {"fileName": f"{station.station_id}-diagnostics.log"}
 
 
+async def get_log(station: SimulatedStationBase, payload: Payload) -> Payload:
+    """1.6 whitepaper § 5.2 / 2.0.1 N01: Accepted with the file name at once; LogStatusNotification
+    Uploading, then Uploaded (or UploadFailure), with the request id, follow (N01.FR.07)."""
+    request_id = required(payload, "requestId", int)
+    log_type = required(payload, "logType", str)
+    location = required(required(payload, "log", dict), "remoteLocation", str)
+
+    async def upload() -> None:
+        for status in ("Uploading", "UploadFailure" if "upload-fails" in location else "Uploaded"):
+            await asyncio.sleep(STEP_SECONDS)
+            try:
+                await station.call("LogStatusNotification", {"status": status, "requestId": request_id})
+            except CallFailed as exc:
+                log.info("%s: LogStatusNotification failed: %s", station.station_id, exc)
+
+    station.spawn(upload(), "log upload")
+    return {"status": "Accepted", "filename": f"{station.station_id}-{log_type}.log"}
+
+
 HANDLERS_16: dict[str, Handler] = {
     "UpdateFirmware": update_firmware_16,
     "SignedUpdateFirmware": signed_update_firmware,
     "GetDiagnostics": get_diagnostics,
+    "GetLog": get_log,
 }
-HANDLERS_201: dict[str, Handler] = {"UpdateFirmware": signed_update_firmware}
+HANDLERS_201: dict[str, Handler] = {"UpdateFirmware": signed_update_firmware, "GetLog": get_log}

@@ -2,7 +2,8 @@
 
 Stations are named ``f"{prefix}{i:04d}"`` and started at ``connect_rate`` per second, so a big
 fleet does not hit the CSMS with every handshake in the same instant. They speak OCPP 1.6, 2.0.1
-or 2.1, or (``mixed``) 1.6 and 2.0.1 in turn: SIM0000 1.6, SIM0001 2.0.1, ...
+or 2.1, or several in turn: ``mixed`` is 1.6 and 2.0.1 (SIM0000 1.6, SIM0001 2.0.1, ...), a list
+such as ``1.6,2.0.1,2.1`` its versions in that order.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class FleetOptions:
 
     url: str = DEFAULT_URL
     stations: int = 5
-    version: str = "1.6"  # or "2.0.1", "2.1", "mixed"
+    version: str = "1.6"  # or "2.0.1", "2.1", "mixed" (1.6 and 2.0.1), a list "1.6,2.0.1,2.1"
     prefix: str = "SIM"
     connectors: int = 2  # per 1.6 station; EVSEs (of one connector) per 2.x station
     meter_interval: float = 10.0
@@ -95,11 +96,27 @@ def _per_station(template: str | None, station_id: str) -> str | None:
     return None if template is None else template.replace("{station_id}", station_id)
 
 
+def fleet_versions(version: str) -> tuple[str, ...]:
+    """The versions a fleet's stations speak in turn, from ``FleetOptions.version``.
+
+    Raises:
+        UnsupportedVersion: one is not a version the simulator speaks.
+    """
+    versions = (V16, V201) if version == MIXED else tuple(v.strip() for v in version.split(","))
+    for one in versions:
+        if one not in SIMULATED_VERSIONS or one == MIXED:
+            supported = ", ".join(SIMULATED_VERSIONS)
+            raise UnsupportedVersion(
+                f"no OCPP {one!r} stations to simulate; choose one of {supported} "
+                "or a list such as 1.6,2.0.1,2.1"
+            )
+    return versions
+
+
 def station_version(options: FleetOptions, index: int) -> str:
     """The OCPP version of station ``index``."""
-    if options.version == MIXED:
-        return V16 if index % 2 == 0 else V201
-    return options.version
+    versions = fleet_versions(options.version)
+    return versions[index % len(versions)]
 
 
 def build_station(config: StationConfig, version: str, validator: Validator | None) -> SimulatedStationBase:
@@ -128,11 +145,7 @@ async def run_fleet(
         UnsupportedVersion: ``options.version`` is not one the simulator speaks.
         ValueError: fewer than one station or connector.
     """
-    if options.version not in SIMULATED_VERSIONS:
-        supported = ", ".join(SIMULATED_VERSIONS)
-        raise UnsupportedVersion(
-            f"no OCPP {options.version!r} stations to simulate; choose one of {supported}"
-        )
+    fleet_versions(options.version)
     if options.stations < 1:
         raise ValueError("a fleet needs at least one station")
     stations: list[SimulatedStationBase] = []

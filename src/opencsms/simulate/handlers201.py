@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from opencsms.ocppj import Call
-from opencsms.simulate import firmware, reports201, reservations201, security201
+from opencsms.simulate import customer_information201, firmware, reports201, reservations201, security201
 from opencsms.simulate.received_calls import dispatch, one_of, optional, required, sent_by_csms
 from opencsms.simulate.sessions201 import complete_stop, start_session
 from opencsms.simulate.smart_charging_calls import HANDLERS_201
@@ -248,5 +248,6 @@ HANDLERS: dict[str, Handler] = {
     **security201.HANDLERS,
     **reservations201.HANDLERS,
     **firmware.HANDLERS_201,
+    **customer_information201.HANDLERS,
     **HANDLERS_201,
 }
