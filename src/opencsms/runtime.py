@@ -26,6 +26,7 @@ from opencsms.message_log import MessageLog, open_frame_table
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.security.login_failures import LoginThrottle
+from opencsms.security.trusted_proxies import TrustedProxies
 from opencsms.sessions import SessionManager
 from opencsms.settings import Settings
 from opencsms.smart_charging.load_manager import LoadManager
@@ -143,6 +144,7 @@ async def start(settings: Settings) -> Runtime:
     Raises:
         ListenerSpecError: ``settings.listeners`` is malformed or a TLS listener lacks its files.
     """
+    trusted_proxies = TrustedProxies.parse(settings.trusted_proxies)
     base = ListenerConfig(
         host=settings.ocpp_host,
         port=settings.ocpp_port,
@@ -152,6 +154,9 @@ async def start(settings: Settings) -> Runtime:
         open_timeout=settings.handshake_timeout,
         max_pending_handshakes=settings.max_pending_handshakes,
         max_pending_handshakes_per_ip=settings.max_pending_handshakes_per_ip,
+        request_timeout=settings.handshake_request_timeout,
+        trusted_proxies=trusted_proxies,
+        client_cert_header=settings.proxy_client_cert_header,
     )
     specs = parse_listeners(settings.listeners) or [
         ListenerSpec(settings.ocpp_port, settings.ocpp_security_profile)
@@ -302,7 +307,16 @@ async def start(settings: Settings) -> Runtime:
     )
     app.state.opencsms.extras["load_manager"] = load_manager
     app.state.opencsms.extras["handshake_refusals"] = handshake.refusals
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        # X-Forwarded-For is believed from the trusted proxies only (uvicorn's own default would
+        # believe any local process).
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=[str(network) for network in trusted_proxies.networks],
+    )
     http = uvicorn.Server(config)
     http_task = asyncio.get_running_loop().create_task(http.serve(sockets=[http_socket]))
     while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no startup event

@@ -404,5 +404,9 @@ def _abort(websocket: Any) -> None:
 
 
 def _peer_address(websocket: Any) -> str | None:
+    """The client's address: the one a trusted proxy named, else the socket's peer."""
+    client = getattr(websocket, "client_address", None)
+    if isinstance(client, str):
+        return client
     address = getattr(websocket, "remote_address", None)
     return str(address[0]) if isinstance(address, tuple) and address else None

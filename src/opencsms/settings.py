@@ -74,6 +74,14 @@ class Settings:
     max_pending_handshakes: int = 1000
     max_pending_handshakes_per_ip: int = 100
     handshake_timeout: float = 10.0
+    #: Seconds a connection may take to send its whole HTTP upgrade request (slowloris).
+    handshake_request_timeout: float = 5.0
+    #: Networks of proxies believed when they name the client (PROXY protocol on listeners with
+    #: proxy=protocol, X-Forwarded-For on the HTTP port and on listeners with proxy=http), e.g.
+    #: "10.0.0.0/8, 192.168.1.7". Empty: nobody's word is taken, every peer is its own client.
+    trusted_proxies: str = ""
+    #: The header in which a TLS-terminating proxy passes the client certificate (profile 3).
+    proxy_client_cert_header: str = "X-Client-Cert"
     #: How long a connected station gets to answer a ping when another connection claims its id.
     takeover_ping_timeout: float = 5.0
     #: In a cluster, how often (seconds) a node looks for gone nodes and marks their stations

@@ -69,9 +69,12 @@ async def guarded(server_factory: Callable[..., Any]) -> AsyncIterator[Runtime]:
 async def test_slowloris_handshakes_are_capped_and_dropped_while_others_are_served(guarded: Runtime) -> None:
     writers = [await open_slow_handshake(guarded.ocpp_port) for _ in range(30)]
     try:
-        await asyncio.sleep(0.1)
         pending = guarded.listener.pending_handshakes  # type: ignore[attr-defined]
-        assert pending.per_ip.get("127.0.0.2") == 10  # the rest were dropped at once
+        for _ in range(100):  # until the server has accepted all of them
+            if pending.count + pending.dropped >= 30:
+                break
+            await asyncio.sleep(0.02)
+        assert pending.held("127.0.0.2") == 10  # the rest were dropped at once
         assert pending.dropped >= 20
         assert await served(guarded, "CP-POLITE-1") < 2.0
         # The held handshakes time out: the attacker's slots are freed, nothing stays pending.
@@ -123,3 +126,65 @@ async def test_oversized_frame_closes_the_connection_with_1009(guarded: Runtime)
         await big.ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     assert await served(guarded, "CP-POLITE-4") < 2.0
+
+
+async def test_half_open_upgrades_from_eleven_addresses_leave_room_for_everyone_else(
+    server_factory: Callable[..., Any],
+) -> None:
+    """Attack 5: slowloris from 11 addresses used to fill the global pending limit, and stations
+    from uninvolved addresses then failed 15 of 20 connects. A newcomer from an address holding
+    less now takes the busiest address's oldest slot."""
+    rt: Runtime = await server_factory(
+        max_pending_handshakes=40,
+        max_pending_handshakes_per_ip=10,
+        handshake_timeout=60.0,
+        handshake_request_timeout=60.0,  # the held requests do not time out during the test
+    )
+    writers = []
+    try:
+        for attacker in range(11):
+            for _ in range(10):
+                _, writer = await asyncio.open_connection(
+                    "127.0.0.1", rt.ocpp_port, local_addr=(f"127.0.0.{10 + attacker}", 0)
+                )
+                writer.write(b"GET /ocpp/SLOW HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                writers.append(writer)
+        pending = rt.listener.pending_handshakes  # type: ignore[attr-defined]
+        for _ in range(100):  # until the server has accepted all of them
+            if pending.count + pending.dropped >= 110:
+                break
+            await asyncio.sleep(0.02)
+        assert pending.count == 40  # full
+        for i in range(20):
+            assert await served(rt, f"CP-UNINVOLVED-{i}") < 5.0
+        assert pending.evicted >= 20
+        assert max(pending.held(f"127.0.0.{10 + a}") for a in range(11)) <= 10
+    finally:
+        for writer in writers:
+            writer.close()
+        await rt.stop()
+
+
+async def test_an_upgrade_request_that_trickles_in_is_dropped_early(
+    server_factory: Callable[..., Any],
+) -> None:
+    rt: Runtime = await server_factory(handshake_timeout=60.0, handshake_request_timeout=0.5)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", rt.ocpp_port, local_addr=ATTACKER)
+        request = b"GET /ocpp/TRICKLE HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        with contextlib.suppress(ConnectionError):
+            for byte in request:  # one byte every 50 ms: 3 s for the request, never done in 0.5 s
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        try:
+            answer = await asyncio.wait_for(reader.read(), 5.0)
+        except ConnectionError:  # the server dropped it while bytes were still being sent
+            answer = b""
+        assert answer == b""  # dropped, not answered
+        pending = rt.listener.pending_handshakes  # type: ignore[attr-defined]
+        assert pending.timed_out == 1 and pending.count == 0
+        assert await served(rt, "CP-AFTER-TRICKLE") < 2.0
+        writer.close()
+    finally:
+        await rt.stop()

@@ -1,9 +1,13 @@
 """The list of OCPP listeners from the settings: port, security profile, TLS material.
 
-``Settings.listeners`` is ``"<port> profile=<0-3> [cert=<pem>] [key=<pem>] [ca=<pem>]"`` entries
-separated by ``;``. Profiles 2 and 3 need a certificate and key (``cert``/``key``, else the
-``tls_cert_file``/``tls_key_file`` settings); profile 3 also the CAs client certificates must chain
-to (``ca``, else ``tls_client_ca_file``, else the CSMS CA's certificate).
+``Settings.listeners`` is ``"<port> profile=<0-3> [cert=<pem>] [key=<pem>] [ca=<pem>]
+[proxy=protocol|http]"`` entries separated by ``;``. Profiles 2 and 3 need a certificate and key
+(``cert``/``key``, else the ``tls_cert_file``/``tls_key_file`` settings); profile 3 also the CAs
+client certificates must chain to (``ca``, else ``tls_client_ca_file``, else the CSMS CA's
+certificate). ``proxy=protocol``: trusted proxies send a PROXY protocol header;
+``proxy=http``: trusted proxies are HTTP reverse proxies that end TLS themselves (no certificate
+here; profile 3 reads the client certificate from a header), naming the client in
+``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class ListenerSpec:
     cert: str = ""
     key: str = ""
     ca: str = ""
+    proxy: str = ""
 
 
 def parse_listeners(text: str) -> list[ListenerSpec]:
@@ -36,7 +41,7 @@ def parse_listeners(text: str) -> list[ListenerSpec]:
             values: dict[str, str] = dict(option.split("=", 1) for option in options)
         except ValueError:
             raise ListenerSpecError(f"listener {entry!r}: options are name=value") from None
-        unknown = set(values) - {"profile", "cert", "key", "ca"}
+        unknown = set(values) - {"profile", "cert", "key", "ca", "proxy"}
         if unknown:
             raise ListenerSpecError(f"listener {entry!r}: unknown option(s) {', '.join(sorted(unknown))}")
         try:
@@ -45,6 +50,8 @@ def parse_listeners(text: str) -> list[ListenerSpec]:
             raise ListenerSpecError(f"listener {entry!r}: port and profile are numbers") from None
         if not 0 <= spec.profile <= 3:
             raise ListenerSpecError(f"listener {entry!r}: profile is 0-3")
+        if spec.proxy not in ("", "protocol", "http"):
+            raise ListenerSpecError(f"listener {entry!r}: proxy is protocol or http")
         specs.append(spec)
     return specs
 
@@ -66,7 +73,7 @@ def build_listener_configs(
     configs = []
     for spec in specs:
         context = None
-        if spec.profile >= 2:
+        if spec.profile >= 2 and spec.proxy != "http":
             cert, key = spec.cert or default_cert, spec.key or default_key
             if not cert or not key:
                 raise ListenerSpecError(
@@ -78,5 +85,7 @@ def build_listener_configs(
                 if not client_ca:
                     raise ListenerSpecError(f"port {spec.port}: profile 3 needs the client CA (ca=...)")
             context = server_context(cert, key, client_ca_file=client_ca)
-        configs.append(replace(base, port=spec.port, security_profile=spec.profile, ssl=context))
+        configs.append(
+            replace(base, port=spec.port, security_profile=spec.profile, ssl=context, proxy=spec.proxy)
+        )
     return configs
