@@ -84,9 +84,6 @@ async def test_a_thousand_stations_behind_a_trusted_proxy_come_back_like_a_thous
         assert behind_proxy == own_addresses == [101] * STATIONS
         assert refused_behind_proxy == rt.handshake.refusals == {}
         assert dropped_behind_proxy == pending.dropped == 0
-        # The connection events name the clients, not the proxy.
-        station = await rt.domain.stations.get("CP-P0007")
-        assert station is not None
     finally:
         await rt.stop()
 
@@ -149,8 +146,6 @@ async def test_profile_3_behind_a_tls_terminating_http_proxy(
         pem = cert_file.read_text()
         nginx_style = {"X-Client-Cert": urllib.parse.quote(pem), "X-Forwarded-For": "198.51.100.30"}
         assert await opened(url, "CP-PROXIED", additional_headers=nginx_style, local_addr=(PROXY, 0)) == 101
-        station = await rt.domain.stations.get("CP-PROXIED")
-        assert station is not None
         # HAProxy style: base64 DER; a certificate of another station is refused (403).
         import base64
 
