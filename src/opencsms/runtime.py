@@ -16,6 +16,7 @@ from websockets.asyncio.server import Server
 
 from opencsms.api.app import create_app
 from opencsms.auth import ApiKeyService, Role
+from opencsms.billing.tariff_service import TariffService
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.command_queue import CommandQueue
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
@@ -306,6 +307,7 @@ async def start(settings: Settings) -> Runtime:
         webhooks_service=webhooks,
     )
     app.state.opencsms.extras["load_manager"] = load_manager
+    app.state.opencsms.extras["tariffs"] = TariffService(store, default_time_zone=settings.billing_time_zone)
     app.state.opencsms.extras["handshake_refusals"] = handshake.refusals
     config = uvicorn.Config(
         app,

@@ -97,6 +97,11 @@ class Settings:
     #: Seconds a station has after a BootNotification to send the stops it owes; then its
     #: transactions still open from before the boot end as inferred (ADR 0017). 0 turns it off.
     boot_stop_grace: float = 120.0
+    #: Billing (docs/billing.md): the IANA time zone a tariff's local times are read in unless
+    #: it names its own; the running cost of a session is recomputed at most this often, seconds;
+    #: 0 turns costing off (no running cost, no CDRs).
+    billing_time_zone: str = "UTC"
+    billing_interval: float = 15.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -25,6 +25,7 @@ from opencsms.api import (
     session,
     smart_charging,
     stations,
+    tariffs,
     tokens,
     transactions,
     webhooks,
@@ -102,5 +103,6 @@ def create_app(
     app.include_router(smart_charging.router)
     app.include_router(security.router)
     app.include_router(reservations.router)
+    app.include_router(tariffs.router)
     dashboard.install(app)
     return app

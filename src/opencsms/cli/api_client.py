@@ -45,11 +45,13 @@ def request(
     url: str,
     *,
     body: Any = None,
+    content: bytes | None = None,
     params: dict[str, Any] | None = None,
     api_key: str | None = None,
     timeout: float = 60.0,
 ) -> Response:
-    """Send one request with ``body`` as JSON; an error status is a :class:`Response` too.
+    """Send one request with ``body`` as JSON (or ``content``, JSON text already); an error
+    status is a :class:`Response` too.
 
     Raises:
         Unreachable: the server did not answer.
@@ -64,8 +66,8 @@ def request(
         url = f"{url}?{urllib.parse.urlencode(query, doseq=True)}"
     headers = {"Accept": "application/json"}
     data = None
-    if body is not None:
-        data = json.dumps(body).encode()
+    if body is not None or content is not None:
+        data = content if content is not None else json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"

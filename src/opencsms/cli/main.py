@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opencsms.cli import admin, api_keys, remote, smart_charging
+from opencsms.cli import admin, api_keys, billing, remote, smart_charging
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_parsers(sub)
     api_keys.add_parsers(sub)
     smart_charging.add_parsers(sub)
+    billing.add_parsers(sub)
     return parser
 
 
