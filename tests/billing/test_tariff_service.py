@@ -65,9 +65,8 @@ async def test_each_change_is_a_version_in_force_from_when_it_was_stored(
 async def test_resolution_order_token_evse_station_site_default(service: TariffService, store: Store) -> None:
     for name in ("DEF", "SITE", "STATION", "EVSE", "FLEET", "DRIVER"):
         await service.put(name, body("0.10"))
-    await store.write(lambda c: c.execute(id_tokens.insert(), {
-        "id_token": "CARD1", "status": "Accepted", "parent_id_token": "FLEET-A", "created_at": T0, "updated_at": T0,
-    }))  # fmt: skip
+    card = {"id_token": "CARD1", "status": "Accepted", "parent_id_token": "FLEET-A"}
+    await store.write(lambda c: c.execute(id_tokens.insert(), {**card, "created_at": T0, "updated_at": T0}))
     await store.write(lambda c: site_rows.put_site(c, {"id": "depot", "name": None, "limit_amps": 100.0,
         "limit_kw": None, "limit_schedule": None, "other_load_kw": 0.0, "min_current_a": 6.0,
         "fail_safe_current_a": 6.0, "created_at": T0}))  # fmt: skip
