@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from opencsms.cli.main import main as cli_main
 from opencsms.domain.model import AuthorizationStatus
 from opencsms.runtime import Runtime
 from opencsms.simulate import DEFAULT_ID_TAGS, FleetOptions, run_fleet
@@ -63,7 +64,7 @@ async def start_16(station: RawStation, connector: int, id_tag: str, minutes: fl
 
 
 async def test_16_a_second_start_on_the_connector_ends_the_first_and_a_late_stop_replaces_it(
-    server: Runtime,
+    server: Runtime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await server.domain.tokens.add("TAG")
     station = await RawStation.open(server.ocpp_url, "CP-ORPHAN16")
@@ -88,6 +89,11 @@ async def test_16_a_second_start_on_the_connector_ends_the_first_and_a_late_stop
             assert [t["id"] for t in listed["items"]] == [first]
             active = (await http.get("/api/v1/transactions", params={"active": "true"})).json()
             assert [t["id"] for t in active["items"]] == [second]
+            argv = ["tx", "list", "--inferred", "--server", server.http_url, "--api-key", admin_key(server)]
+            assert await asyncio.to_thread(cli_main, argv) == 0
+            listing = capsys.readouterr().out.splitlines()
+            assert len(listing) == 2 and listing[1].split()[0] == str(first)
+            assert "inferred: new_start" in listing[1]
 
             # The station's own stop turns up after all: it wins, and is answered as any stop.
             stop = await station.call(

@@ -131,6 +131,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     xsub = tx.add_subparsers(dest="tx_cmd", required=True)
     lst = xsub.add_parser("list", help="list transactions, newest first (asks the running server)")
     lst.add_argument("--active", action="store_true")
+    lst.add_argument(
+        "--inferred", action="store_true", help="only sessions whose end opencsms inferred (to review)"
+    )
     lst.add_argument("--station", default=None)
     lst.add_argument("--limit", type=int, default=50)
     listings.add_server_options(lst)

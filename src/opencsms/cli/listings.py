@@ -81,7 +81,12 @@ def station_list(args: argparse.Namespace) -> int:
 
 
 def tx_list(args: argparse.Namespace) -> int:
-    params = {"station_id": args.station, "active": "true" if args.active else None, "sort": "-id"}
+    params = {
+        "station_id": args.station,
+        "active": "true" if args.active else None,
+        "inferred": "true" if args.inferred else None,
+        "sort": "-id",
+    }
     transactions = _items(args, "/transactions", params, args.limit)
     if isinstance(transactions, int):
         return transactions
@@ -95,7 +100,10 @@ def tx_list(args: argparse.Namespace) -> int:
             "started": _time(t["started_at"]),
             "stopped": _time(t["stopped_at"]),
             "energy_wh": t["energy_wh"],
-            "reason": t["stop_reason"],
+            # An end opencsms inferred (the station sent no stop) says so, for review.
+            "reason": f"inferred: {t['inferred_cause']}"
+            if t.get("ended_by") == "inferred"
+            else t["stop_reason"],
             "status": t["status"],
         }
         for t in transactions
