@@ -70,7 +70,9 @@ async def test_no_authorization_token_is_accepted_without_lookup(station: RawSta
 async def test_tc_c_06_07_39_csms_blocked_expired_and_group_tokens(
     server: Runtime, station: RawStation
 ) -> None:
-    """TC_C_06_CSMS Blocked, TC_C_07_CSMS Expired, TC_C_39_CSMS group id token with cache expiry."""
+    """TC_C_06_CSMS: Authorize of a blocked token is Blocked. TC_C_07_CSMS: of an expired one,
+    Expired. TC_C_39_CSMS: two tokens of one group are each Accepted with the same groupIdToken
+    (so either may stop the other's transaction), with the cache expiry."""
     await server.domain.tokens.add("BLOCKED-1", status=AuthorizationStatus.BLOCKED)
     await server.domain.tokens.add("OLD-1", expiry_date=datetime(2020, 1, 1, tzinfo=UTC))
     await server.domain.tokens.add("FLEET")
@@ -82,6 +84,11 @@ async def test_tc_c_06_07_39_csms_blocked_expired_and_group_tokens(
     assert await authorize(station, "DRIVER-1") == {
         "status": "Accepted",
         "cacheExpiryDateTime": "2030-01-01T00:00:00.000Z",
+        "groupIdToken": {"idToken": "FLEET", "type": "Central"},
+    }
+    await server.domain.tokens.add("DRIVER-2", parent_id_token="FLEET")
+    assert await authorize(station, "DRIVER-2") == {
+        "status": "Accepted",
         "groupIdToken": {"idToken": "FLEET", "type": "Central"},
     }
 
