@@ -225,22 +225,25 @@ async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: R
     await station.close()
 
 
-async def test_tc_e_26_38_csms_suspended_transactions_go_on(server: Runtime) -> None:
-    """TC_E_38_CSMS (EV not ready: SuspendedEV) and TC_E_26_CSMS (cable disconnected on the EV side
-    with StopTxOnEVSideDisconnect false: EVCommunicationLost, Idle): the transaction stays open
-    with the reported state, and charging resumes."""
-    station = await ChargingStation.online(server, "CS-SUSPEND")
-    await charging(server, station, "tx-suspend", "RFID-SUSPEND")
-    await station.event("Updated", "ChargingStateChanged", "tx-suspend", state="SuspendedEV")
-    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
-    assert tx.status == "active" and tx.charging_state == "SuspendedEV"
-    await station.event("Updated", "EVCommunicationLost", "tx-suspend", state="Idle")
-    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
-    assert (tx.status, tx.charging_state, tx.trigger_reason) == ("active", "Idle", "EVCommunicationLost")
-    await station.event("Updated", "CablePluggedIn", "tx-suspend", state="EVConnected")
-    await station.event("Updated", "ChargingStateChanged", "tx-suspend", state="Charging")
-    tx = await stored(server, "CS-SUSPEND", "tx-suspend")
-    assert tx.status == "active" and tx.charging_state == "Charging"
+async def test_tc_e_38_csms_local_start_ev_not_ready(server: Runtime) -> None:
+    """TC_E_38_CSMS: from Authorized (Authorize, Started Authorized), the cable is connected
+    (Occupied, Updated CablePluggedIn EVConnected) but the EV is not ready: Updated
+    ChargingStateChanged SuspendedEV; the CSMS answers each and keeps the transaction open in
+    SuspendedEV."""
+    await server.domain.tokens.add("RFID-E38")
+    station = await ChargingStation.online(server, "CS-E38")
+    assert await station.authorize("RFID-E38") == {"status": "Accepted"}
+    assert await station.event("Started", "Authorized", "tx-e38", token="RFID-E38", evse=1) == ACCEPTED
+    await station.availability(1, 1, "Occupied")
+    assert await station.event("Updated", "CablePluggedIn", "tx-e38", state="EVConnected") == {}
+    assert await station.event("Updated", "ChargingStateChanged", "tx-e38", state="SuspendedEV") == {}
+    tx = await stored(server, "CS-E38", "tx-e38")
+    assert (tx.status, tx.charging_state, tx.trigger_reason) == (
+        "active",
+        "SuspendedEV",
+        "ChargingStateChanged",
+    )
+    assert await evse_status(server, "CS-E38", 1) == "Occupied"
     await station.close()
 
 
