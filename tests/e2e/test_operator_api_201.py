@@ -24,9 +24,11 @@ pytestmark = pytest.mark.e2e
 async def test_tc_f_03_e_21_csms_remote_start_and_stop_through_the_api_watched_signed_exported(
     server_factory: Any,
 ) -> None:
-    """TC_F_03_CSMS (remote start first, AuthorizeRemoteStart false) and TC_E_21_CSMS (stopped
-    remotely), driven through the operator API: the session shows on the event stream with live
-    power and energy, a signed webhook reports its start and end, and the CSV export has it."""
+    """TC_F_03_CSMS (remote start first, AuthorizeRemoteStart false: RequestStartTransaction with
+    token and EVSE, then Started RemoteStart without an Authorize) and TC_E_21_CSMS
+    (RequestStopTransaction, Ended RemoteStop, stoppedReason Remote), driven through the operator
+    API: the session shows on the event stream with live power and energy, a signed webhook
+    reports its start and end, and the CSV export has it."""
     server = await server_factory(webhook_backoff=0.05)
     station = SimulatedStation201(
         StationConfig("E2E-201", server.ocpp_url, meter_interval=0.1, unplug_seconds=0.0, ramp_seconds=0.0)
@@ -66,6 +68,8 @@ async def test_tc_f_03_e_21_csms_remote_start_and_stop_through_the_api_watched_s
                 )
                 assert started.status_code == 200 and started.json()["action"] == "RequestStartTransaction"
                 assert started.json()["status"] == "Accepted"
+                assert started.json()["request"]["idToken"]["idToken"] == "E2E-TAG"
+                assert started.json()["request"]["evseId"] == 1
 
                 def seen(kind: str) -> list[dict[str, Any]]:
                     return [data for name, data in events if name == kind]
@@ -103,6 +107,11 @@ async def test_tc_f_03_e_21_csms_remote_start_and_stop_through_the_api_watched_s
             (row,) = list(csv.DictReader(io.StringIO(export.text)))
             assert int(row["id"]) == tx_id and row["status"] == "ended" and row["stop_reason"] == "Remote"
             assert row["id_token"] == "E2E-TAG" and float(row["energy_wh"]) > 0
+            tx = await server.domain.transactions.get(tx_id)
+            assert tx is not None and (tx.start_trigger_reason, tx.trigger_reason) == (
+                "RemoteStart",
+                "RemoteStop",
+            )
     finally:
         await station.disconnect()
         await server.stop()
