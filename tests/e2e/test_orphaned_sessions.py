@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from opencsms.bus.interface import EventFilter
 from opencsms.cli.main import main as cli_main
 from opencsms.domain.model import AuthorizationStatus
 from opencsms.runtime import Runtime
@@ -68,6 +69,7 @@ async def test_16_a_second_start_on_the_connector_ends_the_first_and_a_late_stop
 ) -> None:
     await server.domain.tokens.add("TAG")
     station = await RawStation.open(server.ocpp_url, "CP-ORPHAN16")
+    ends = server.bus.subscribe(EventFilter.of(["transaction.ended"], ["CP-ORPHAN16"]))
     async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as http:
         try:
             await station.call("BootNotification", BOOT_16)
@@ -94,6 +96,13 @@ async def test_16_a_second_start_on_the_connector_ends_the_first_and_a_late_stop
             listing = capsys.readouterr().out.splitlines()
             assert len(listing) == 2 and listing[1].split()[0] == str(first)
             assert "inferred: new_start" in listing[1]
+            inferred = (await asyncio.wait_for(ends.get(), 5)).data
+            assert (inferred["transaction_id"], inferred["ended_by"], inferred["inferred_cause"]) == (
+                first,
+                "inferred",
+                "new_start",
+            )
+            assert inferred["meter_stop_wh"] == 2500
 
             # The station's own stop turns up after all: it wins, and is answered as any stop.
             stop = await station.call(
@@ -114,9 +123,16 @@ async def test_16_a_second_start_on_the_connector_ends_the_first_and_a_late_stop
                 "Local",
             )
             assert replaced["meter_stop_wh"] == 2600
+            late = (await asyncio.wait_for(ends.get(), 5)).data
+            assert (late["transaction_id"], late["ended_by"], late["replaces_inferred"]) == (
+                first,
+                "station",
+                True,
+            )
             listed = (await http.get("/api/v1/transactions", params={"inferred": "true"})).json()
             assert listed["items"] == []
         finally:
+            ends.close()
             await station.close()
 
 
