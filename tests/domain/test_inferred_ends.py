@@ -260,21 +260,23 @@ async def test_available_on_a_16_connector_ends_its_session(
     assert kinds[-2:] == ["transaction.ended", "connector.status"]
 
 
-async def test_available_on_a_201_connector_ends_the_evse_session_on_it(domain: Domain) -> None:
+async def test_available_on_a_201_connector_leaves_its_transaction_to_the_station(domain: Domain) -> None:
+    """2.0.1 E10 / TC_E_26: with StopTxOnEVSideDisconnect false the transaction outlives the
+    unplugging (connector Available) and goes on when the cable is back."""
     await domain.transactions.transaction_event(event_201("Started", "A", 0, timedelta(0)))
-    await domain.transactions.transaction_event(event_201("Started", "B", 0, timedelta(0), evse_id=2))
-    # Another connector of the same EVSE.
-    await domain.stations.status("CP2", 2, "Available", NOW, evse_id=1, timestamp=NOW + timedelta(minutes=1))
-    a = await domain.transactions.find("CP2", "A")
-    assert a is not None and a.status is TransactionStatus.ACTIVE
-
     await domain.stations.status("CP2", 1, "Available", NOW, evse_id=1, timestamp=NOW + timedelta(minutes=1))
-    await domain.stations.status("CP2", 1, "Occupied", NOW, evse_id=2, timestamp=NOW + timedelta(minutes=1))
-
+    await domain.transactions.transaction_event(
+        event_201(
+            "Updated",
+            "A",
+            1,
+            timedelta(minutes=1),
+            trigger_reason="EVCommunicationLost",
+            charging_state="Idle",
+        )
+    )
     a = await domain.transactions.find("CP2", "A")
-    b = await domain.transactions.find("CP2", "B")
-    assert a is not None and (a.ended_by, a.inferred_cause) == ("inferred", "available")
-    assert b is not None and b.status is TransactionStatus.ACTIVE
+    assert a is not None and a.status is TransactionStatus.ACTIVE and a.ended_by is None
 
 
 class Clock:

@@ -225,6 +225,29 @@ async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: R
     await station.close()
 
 
+async def test_tc_e_26_csms_cable_disconnected_on_ev_side_suspends_the_transaction(server: Runtime) -> None:
+    """TC_E_26_CSMS: with StopTxOnEVSideDisconnect false, the cable is disconnected on the EV side
+    while charging (Available, Updated EVCommunicationLost Idle): the transaction stays open; the
+    cable is connected again (Occupied, Updated CablePluggedIn EVConnected) and charging resumes."""
+    station = await ChargingStation.online(server, "CS-E26")
+    await charging(server, station, "tx-e26", "RFID-E26")
+    await station.availability(1, 1, "Available")
+    assert await station.event("Updated", "EVCommunicationLost", "tx-e26", state="Idle") == {}
+    tx = await stored(server, "CS-E26", "tx-e26")
+    assert (tx.status, tx.charging_state, tx.trigger_reason, tx.ended_by) == (
+        "active",
+        "Idle",
+        "EVCommunicationLost",
+        None,
+    )
+    await station.availability(1, 1, "Occupied")
+    assert await station.event("Updated", "CablePluggedIn", "tx-e26", state="EVConnected") == {}
+    assert await station.event("Updated", "ChargingStateChanged", "tx-e26", state="Charging") == {}
+    tx = await stored(server, "CS-E26", "tx-e26")
+    assert (tx.status, tx.charging_state, tx.ended_by) == ("active", "Charging", None)
+    await station.close()
+
+
 async def test_tc_e_38_csms_local_start_ev_not_ready(server: Runtime) -> None:
     """TC_E_38_CSMS: from Authorized (Authorize, Started Authorized), the cable is connected
     (Occupied, Updated CablePluggedIn EVConnected) but the EV is not ready: Updated

@@ -2,7 +2,7 @@
 
 A station may leave a transaction open for good: it starts another on the same connector, reboots
 without sending the stop it owed, or abandons a session (e.g. after its start was answered
-Blocked) and reports the connector Available. Such a transaction is ended here, marked
+Blocked) and reports the connector Available (OCPP 1.6). Such a transaction is ended here, marked
 ``ended_by="inferred"`` with its ``inferred_cause``, at its last energy register reading and that
 reading's time (else its start). A stop the station sends later still wins: it replaces the
 inferred end (see ``store.transactions.end``). ADR 0017 says why.
@@ -33,7 +33,7 @@ from opencsms.store.schema import stations, transactions
 log = logging.getLogger(__name__)
 
 #: ``inferred_cause``: another start on the connector or EVSE; a boot after which the station
-#: did not send the stop within the grace period; an Available status of the connector.
+#: did not send the stop within the grace period; an Available status of the (1.6) connector.
 NEW_START = "new_start"
 BOOT = "boot"
 AVAILABLE = "available"
@@ -99,24 +99,21 @@ def on_new_start(
 
 
 def on_available(
-    connection: Connection,
-    station_id: str,
-    *,
-    evse_id: int | None,
-    connector_id: int,
-    at: datetime,
-    now: datetime,
+    connection: Connection, station_id: str, *, connector_id: int, at: datetime, now: datetime
 ) -> list[InferredEnd]:
-    """End the station's transactions on a connector reported Available at ``at`` (the station's
-    time) that started before then; ``evse_id`` None for OCPP 1.6."""
-    if connector_id <= 0:  # 1.6 connector 0 is the station as a whole
+    """End the station's OCPP 1.6 transactions on a connector reported Available at ``at`` (the
+    station's time) that started before then.
+
+    1.6 only: a 1.6 connector is Available only when it is free for a new user (section 7.7). A
+    2.0.1 connector is Available when nothing is plugged in, which a transaction may outlive (E10,
+    TC_E_26: StopTxOnEVSideDisconnect false), so there the station's own Ended event decides.
+    """
+    if connector_id <= 0:  # connector 0 is the station as a whole
         return []
     rows = [
         row
         for row in transaction_rows.open_of_station(connection, station_id)
-        if row.started_at <= at
-        and (row.evse_id == evse_id if evse_id is not None else row.evse_id is None)
-        and (row.connector_id == connector_id or (evse_id is not None and row.connector_id is None))
+        if row.evse_id is None and row.connector_id == connector_id and row.started_at <= at
     ]
     return _end_all(connection, station_id, rows, AVAILABLE, now)
 

@@ -179,7 +179,7 @@ class StationService:
     ) -> None:
         """Record a connector status (``timestamp``: the station's, else ``now``).
 
-        ``evse_id`` None (OCPP 1.6) stores the connector under EVSE 0. Available ends, as
+        ``evse_id`` None (OCPP 1.6) stores the connector under EVSE 0. A 1.6 Available ends, as
         inferred, a transaction still open on the connector that started before the status.
 
         Raises:
@@ -203,10 +203,10 @@ class StationService:
                 timestamp=at,
                 now=now,
             )
-            if status != AVAILABLE:
+            if status != AVAILABLE or evse_id is not None:  # see inferred_ends.on_available
                 return []
             return inferred_ends.on_available(
-                connection, station_id, evse_id=evse_id, connector_id=connector_id, at=at, now=now
+                connection, station_id, connector_id=connector_id, at=at, now=now
             )
 
         inferred = await self._store.write(job)
