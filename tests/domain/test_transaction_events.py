@@ -213,3 +213,19 @@ async def test_meter_events_nobody_wants_are_not_built_but_the_samples_are_store
     await domain.transactions.meter_values("CP1", energy("3", 2), transaction_ref="tx-1", connector_id=1)
     await domain.transactions.transaction_event(event("Updated", 3, samples=energy("4", 3)))
     assert [e.kind for e in events] == ["transaction.started", "transaction.meter", "transaction.meter"]
+
+
+async def test_a_begin_reading_sent_with_the_evse_sets_the_meter_start(domain: Domain) -> None:
+    """J02 (TC_J_08): started before the EVSE is known, the station sends the Transaction.Begin
+    reading with the Updated event that names the EVSE; it becomes the meter start, once."""
+    await domain.transactions.transaction_event(event("Started", 0))
+    periodic = (MeterSample(NOW, (SampledValue("450", unit="Wh"),)),)
+    await domain.transactions.transaction_event(event("Updated", 1, samples=periodic))
+    transaction = await domain.transactions.find("CP1", "tx-1")
+    assert transaction is not None and transaction.meter_start_wh is None  # not a begin reading
+    begin = (MeterSample(NOW, (SampledValue("0.5", unit="kWh", context="Transaction.Begin"),)),)
+    await domain.transactions.transaction_event(event("Updated", 2, evse_id=2, connector_id=1, samples=begin))
+    again = (MeterSample(NOW, (SampledValue("900", unit="Wh", context="Transaction.Begin"),)),)
+    await domain.transactions.transaction_event(event("Updated", 3, samples=again))
+    transaction = await domain.transactions.find("CP1", "tx-1")
+    assert transaction is not None and (transaction.evse_id, transaction.meter_start_wh) == (2, 500.0)

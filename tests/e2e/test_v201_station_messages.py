@@ -172,11 +172,44 @@ async def test_tc_e_53_csms_seq_no_starts_at_zero_for_each_transaction(
         assert stored is not None and stored.status == "ended" and stored.last_seq_no == 1
 
 
-async def test_tc_j_01_04_csms_clock_aligned_and_signed_meter_values(
+async def test_tc_j_01_csms_clock_aligned_meter_values_without_a_transaction(
     server: Runtime, station: RawStation
 ) -> None:
-    """TC_J_01_CSMS (clock-aligned, no transaction) and TC_J_04_CSMS (signed): every measurand,
-    phase, unit and context kept, the signed meter value verbatim."""
+    """TC_J_01_CSMS: no transaction runs; three times, a clock interval apart, for EVSE 0 and each
+    EVSE: MeterValues (Sample.Clock) and NotifyEvent (Periodic, FiscalMetering); the CSMS answers
+    every message and keeps every reading with its time."""
+    readings: list[tuple[str, float]] = []
+    for round_ in range(3):
+        at = f"2026-11-24T10:{15 * round_:02d}:00Z"
+        for evse in (0, 1, 2):
+            wh = 1000.0 * (evse + 1) + 10 * round_
+            value = {"value": wh, "measurand": "Energy.Active.Import.Register", "context": "Sample.Clock"}
+            frame = await station.call(
+                "MeterValues", {"evseId": evse, "meterValue": [{"timestamp": at, "sampledValue": [value]}]}
+            )
+            assert frame[2] == {}
+            fiscal = {
+                "eventId": 100 * round_ + evse,
+                "timestamp": at,
+                "trigger": "Periodic",
+                "actualValue": str(wh),
+                "eventNotificationType": "HardWiredMonitor",
+                "component": {"name": "FiscalMetering", **({"evse": {"id": evse}} if evse else {})},
+                "variable": {"name": "EnergyImport"},
+            }
+            notify = {"generatedAt": at, "seqNo": 0, "eventData": [fiscal]}
+            assert (await station.call("NotifyEvent", notify))[2] == {}
+            readings.append((at, wh))
+    stored = await server.domain.transactions.meter_values_of_station("CS-MSG")
+    assert sorted((sv.context, float(sv.value)) for _, sv in stored) == sorted(
+        ("Sample.Clock", wh) for _, wh in readings
+    )
+    assert {moment.isoformat().replace("+00:00", "Z") for moment, _ in stored} == {at for at, _ in readings}
+
+
+async def test_tc_j_04_csms_clock_aligned_signed_meter_values(server: Runtime, station: RawStation) -> None:
+    """TC_J_04_CSMS: clock-aligned values with a signed meter value: every measurand, phase, unit
+    and context kept, the signed meter value verbatim."""
     signed = {
         "signedMeterData": "AP///wEAAAAB",
         "signingMethod": "ECDSA-secp256r1-SHA256",

@@ -323,19 +323,26 @@ async def test_tc_j_02_03_09_csms_meter_values_in_transaction_events(server: Run
 
 
 async def test_tc_j_08_csms_transaction_begin_before_the_evse_is_known(server: Runtime) -> None:
-    """TC_J_08_CSMS: the transaction starts (Authorized) before an EVSE is chosen, with its
-    Transaction.Begin reading; the EVSE comes with a later event and the reading stays on the
-    transaction, which then knows its EVSE."""
+    """TC_J_08_CSMS: Authorized (Started with the token, no EVSE yet), then EVConnectedPreSession:
+    the Updated CablePluggedIn event names the EVSE and carries the Transaction.Begin reading, then
+    EnergyTransferStarted; the CSMS answers each and keeps the reading as the transaction's start
+    on that EVSE."""
     await server.domain.tokens.add("RFID-J08")
     station = await ChargingStation.online(server, "CS-J08")
+    assert await station.authorize("RFID-J08") == {"status": "Accepted"}
+    assert await station.event("Started", "Authorized", "tx-j08", token="RFID-J08") == ACCEPTED
+    await station.availability(2, 1, "Occupied")
     begin = [energy(500, "Transaction.Begin")]
-    answer = await station.event("Started", "Authorized", "tx-j08", token="RFID-J08", meterValue=begin)
-    assert answer == ACCEPTED
-    await station.event("Updated", "CablePluggedIn", "tx-j08", evse=2, state="EVConnected")
+    plugged = await station.event(
+        "Updated", "CablePluggedIn", "tx-j08", evse=2, state="EVConnected", meterValue=begin
+    )
+    assert plugged == {}
+    await station.event("Updated", "ChargingStateChanged", "tx-j08", state="Charging")
     tx = await stored(server, "CS-J08", "tx-j08")
-    assert (tx.evse_id, tx.connector_id, tx.meter_start_wh) == (2, 1, 500)
+    assert (tx.status, tx.evse_id, tx.connector_id, tx.charging_state) == ("active", 2, 1, "Charging")
     values = await server.domain.transactions.meter_values_of(tx.id)
     assert [(float(sv.value), sv.context) for _, sv in values] == [(500.0, "Transaction.Begin")]
+    assert tx.meter_start_wh == 500
     await station.close()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from opencsms.domain import inferred_ends, sequence_numbers
-from opencsms.domain.meter_readings import sample_rows, samples_json
+from opencsms.domain.meter_readings import energy_register_wh, sample_rows, samples_json
 from opencsms.domain.model import (
     IdTokenInfo,
     MeterSample,
@@ -29,6 +29,8 @@ from opencsms.store import meter_values as meter_rows
 from opencsms.store import orphan_stops as orphan_rows
 from opencsms.store import stations as station_rows
 from opencsms.store import transactions as transaction_rows
+
+BEGIN = "Transaction.Begin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,7 @@ def transaction_event(
             reservation_id=event.reservation_id,
             offline=event.offline,
             now=now,
+            meter_start_wh=begin_reading_wh(event),
         )
     _insert_samples(
         connection,
@@ -384,6 +387,13 @@ def _insert_samples(
         transaction_ref=transaction_ref,
     )
     meter_rows.insert_many(connection, rows)
+
+
+def begin_reading_wh(event: TransactionEvent) -> float | None:
+    """The energy register of the event's Transaction.Begin samples, in Wh: a station that starts
+    a transaction before it knows the EVSE sends them with the event that names it (J02.FR.19)."""
+    begin = [value for sample in event.samples for value in sample.values if value.context == BEGIN]
+    return energy_register_wh(begin)
 
 
 def _first_known(given: int | None, stored: int | None) -> int | None:

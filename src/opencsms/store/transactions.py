@@ -63,8 +63,9 @@ _OPEN_OF_STATION: Select[Any] = select(*_OPEN_COLUMNS).where(
     _tx.c.station_id == bindparam("station_id"), _tx.c.status == ACTIVE
 )
 # What an OCPP 2.0.1 TransactionEvent may add to a running transaction: the highest seqNo and
-# the gaps below it, the latest charging state and trigger reason; a token, EVSE or reservation
-# only where none is known yet.
+# the gaps below it, the latest charging state and trigger reason; a token, EVSE, reservation or
+# meter start (a Transaction.Begin reading sent once the EVSE is known, J02) only where none is
+# known yet.
 _PROGRESS = DriverStatement(
     update(_tx)
     .where(_tx.c.id == bindparam("tid"))
@@ -79,6 +80,7 @@ _PROGRESS = DriverStatement(
         connector_id=func.coalesce(_tx.c.connector_id, bindparam("connector")),
         remote_start_id=func.coalesce(_tx.c.remote_start_id, bindparam("remote_start")),
         reservation_id=func.coalesce(_tx.c.reservation_id, bindparam("reservation")),
+        meter_start_wh=func.coalesce(_tx.c.meter_start_wh, bindparam("meter_start")),
         offline=or_(_tx.c.offline, bindparam("was_offline")),
         updated_at=bindparam("now"),
     )
@@ -205,12 +207,13 @@ def record_progress(
     reservation_id: int | None,
     offline: bool,
     now: datetime,
+    meter_start_wh: float | None = None,
 ) -> None:
     """Apply what an OCPP 2.0.1 TransactionEvent tells about a known transaction.
 
     ``seq_no`` (the highest seen) and ``seq_gaps`` replace the stored ones, as do a given charging
-    state and trigger reason; token, EVSE, connector, remote start and reservation fill only what
-    is still unknown; ``offline`` sticks once set.
+    state and trigger reason; token, EVSE, connector, remote start, reservation and meter start
+    fill only what is still unknown; ``offline`` sticks once set.
     """
     params = {
         "tid": transaction_id,
@@ -224,6 +227,7 @@ def record_progress(
         "connector": connector_id,
         "remote_start": remote_start_id,
         "reservation": reservation_id,
+        "meter_start": meter_start_wh,
         "was_offline": offline,
         "now": now,
     }
