@@ -226,13 +226,15 @@ async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: R
 
 
 async def test_tc_e_26_csms_cable_disconnected_on_ev_side_suspends_the_transaction(server: Runtime) -> None:
-    """TC_E_26_CSMS: with StopTxOnEVSideDisconnect false, the cable is disconnected on the EV side
-    while charging (Available, Updated EVCommunicationLost Idle): the transaction stays open; the
-    cable is connected again (Occupied, Updated CablePluggedIn EVConnected) and charging resumes."""
+    """TC_E_26_CSMS: from EnergyTransferSuspended, with StopTxOnEVSideDisconnect false, the cable is
+    disconnected on the EV side (Updated EVCommunicationLost Idle, then Available): the
+    transaction stays open; the cable is connected again (Occupied, Updated CablePluggedIn
+    EVConnected) and charging resumes."""
     station = await ChargingStation.online(server, "CS-E26")
     await charging(server, station, "tx-e26", "RFID-E26")
-    await station.availability(1, 1, "Available")
+    await station.event("Updated", "ChargingStateChanged", "tx-e26", state="SuspendedEV")
     assert await station.event("Updated", "EVCommunicationLost", "tx-e26", state="Idle") == {}
+    await station.availability(1, 1, "Available")
     tx = await stored(server, "CS-E26", "tx-e26")
     assert (tx.status, tx.charging_state, tx.trigger_reason, tx.ended_by) == (
         "active",
