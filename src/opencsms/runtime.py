@@ -15,7 +15,7 @@ import uvicorn
 from websockets.asyncio.server import Server
 
 from opencsms.api.app import create_app
-from opencsms.auth import ApiKeyService, Role
+from opencsms.auth import ApiKeyService, LoginSessionService, Role, UserService
 from opencsms.billing.tariff_service import TariffService
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.command_queue import CommandQueue
@@ -207,7 +207,8 @@ async def start(settings: Settings) -> Runtime:
         if stale:
             log.info("%d stations were still marked connected from the previous run: now disconnected", stale)
     api_keys = ApiKeyService(store)
-    bootstrap_api_key = await _bootstrap_admin_key(api_keys)
+    users = UserService(store)
+    bootstrap_api_key = await _bootstrap_admin_key(api_keys, users)
     sessions = SessionManager(
         domain,
         call_timeout=settings.call_timeout,
@@ -305,6 +306,8 @@ async def start(settings: Settings) -> Runtime:
         command_queue=command_queue,
         message_log=message_log,
         webhooks_service=webhooks,
+        users_service=users,
+        login_sessions=LoginSessionService(store, ttl=timedelta(seconds=settings.session_ttl)),
     )
     app.state.opencsms.extras["load_manager"] = load_manager
     app.state.opencsms.extras["tariffs"] = TariffService(store, default_time_zone=settings.billing_time_zone)
@@ -368,15 +371,20 @@ async def start(settings: Settings) -> Runtime:
     return runtime
 
 
-async def _bootstrap_admin_key(api_keys: ApiKeyService) -> str | None:
-    """On the very first start (no key was ever made), make an admin key so someone can log in."""
+async def _bootstrap_admin_key(api_keys: ApiKeyService, users: UserService) -> str | None:
+    """On the very first start (no key was ever made), make a user named admin and an admin key
+    of theirs, so someone can log in."""
     if await api_keys.count() > 0:
         return None
     try:
-        created = await api_keys.create("admin", Role.ADMIN)
+        admin = await users.create("admin", Role.ADMIN)
+    except ValueError:  # another node made it at the same moment, or it was made by hand
+        admin = await users.require("admin")
+    try:
+        created = await api_keys.create("admin", Role.ADMIN, user_id=admin.id)
     except ValueError:  # another node made it at the same moment
         return None
-    log.warning("no API key existed: created an admin key named 'admin'")
+    log.warning("no API key existed: created a user 'admin' and an admin key named 'admin'")
     return created.key
 
 

@@ -35,8 +35,11 @@ class Settings:
     ping_interval: float = 30.0
     ping_timeout: float = 30.0
     log_level: str = "INFO"
-    #: Signs browser session cookies; random per start when empty (sessions end on restart).
+    #: Signs the cookie of an OpenID Connect login in progress; random per start when empty. In a
+    #: cluster, the same on every node (a login may start on one node and finish on another).
     session_secret: str = ""
+    #: How long a dashboard login session lasts, seconds.
+    session_ttl: int = 12 * 3600
     #: Security (docs/security.md). The listener on ocpp_port has this OCPP security profile (0-3);
     #: ``listeners`` replaces it with a list, e.g. "9000 profile=1; 9443 profile=2; 9444 profile=3".
     ocpp_security_profile: int = 0

@@ -12,6 +12,9 @@ from opencsms.cli.main import main
 
 def test_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"]
+    assert main(["apikey", *db, "create", "--name", "ci", "--role", "operator"]) == 1
+    assert "no user 'admin'" in capsys.readouterr().out
+    assert main(["user", *db, "add", "admin", "--role", "admin"]) == 0
     assert main(["apikey", *db, "create", "--name", "ci", "--role", "operator"]) == 0
     key = capsys.readouterr().out.splitlines()[-1]
     assert key.startswith("ocsms_")

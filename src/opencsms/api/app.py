@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from opencsms import dashboard
 from opencsms.api import (
     api_keys,
+    audit,
     commands,
     configuration,
     events,
@@ -28,13 +29,16 @@ from opencsms.api import (
     tariffs,
     tokens,
     transactions,
+    users,
     webhooks,
 )
+from opencsms.api.audit_trail import AuditMiddleware
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.openapi_problems import document_problems
 from opencsms.api.problems import install
 from opencsms.api.state import ApiState
-from opencsms.auth import ApiKeyService, SessionSigner
+from opencsms.audit import AuditLog
+from opencsms.auth import ApiKeyService, LoginSessionService, SessionSigner, UserService
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
@@ -46,9 +50,10 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """
 Every call but `/health`, `/ready` and `/metrics` needs an API key, sent as
-`Authorization: Bearer <key>` or `X-API-Key: <key>` (browsers: `POST /api/v1/session`, then the
-`opencsms_session` cookie). Roles: `viewer` reads, `operator` also sends commands and changes
-data, `admin` also manages keys. Create keys with `opencsms apikey create --name NAME --role ROLE`.
+`Authorization: Bearer <key>` or `X-API-Key: <key>` (browsers: `POST /api/v1/session` with a
+user name and password, then the `opencsms_session` cookie). Keys belong to users; roles:
+`viewer` reads, `operator` also sends commands and changes data, `admin` also manages users,
+keys and sessions and reads the audit log. Every change is recorded in the audit log.
 
 Lists page with `limit`/`offset`, sort with `sort=field` or `sort=-field`, filter with query
 parameters named after fields; they answer `{items, total, limit, offset}`. Errors are RFC 9457
@@ -66,6 +71,9 @@ def create_app(
     command_queue: CommandQueue | None = None,
     message_log: MessageLog | None = None,
     webhooks_service: WebhookService | None = None,
+    users_service: UserService | None = None,
+    login_sessions: LoginSessionService | None = None,
+    audit_log: AuditLog | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="opencsms",
@@ -79,6 +87,9 @@ def create_app(
         bus=bus or InProcessBus(),
         api_keys=api_keys_service or ApiKeyService(domain.store),
         signer=SessionSigner(session_secret),
+        users=users_service or UserService(domain.store),
+        login_sessions=login_sessions or LoginSessionService(domain.store),
+        audit=audit_log or AuditLog(domain.store),
         command_queue=command_queue,
         message_log=message_log,
         webhooks=webhooks_service,
@@ -86,9 +97,13 @@ def create_app(
     install(app)
     document_problems(app)
     app.add_middleware(AuthMiddleware)
+    # Added last, so it runs first: it sees the answers the auth middleware refuses with too.
+    app.add_middleware(AuditMiddleware)
     app.include_router(operations.router)
     app.include_router(session.router)
     app.include_router(api_keys.router)
+    app.include_router(users.router)
+    app.include_router(audit.router)
     app.include_router(stations.router)
     app.include_router(transactions.router)
     app.include_router(tokens.router)

@@ -7,7 +7,6 @@ routes add :func:`opencsms.api.deps.require_role`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from starlette.datastructures import Headers
@@ -37,9 +36,7 @@ async def principal_from_headers(
         return await state.api_keys.authenticate(key)
     token = cookies.get(SESSION_COOKIE)
     if token:
-        key_id = state.signer.verify(token, time.time())
-        if key_id is not None:
-            return await state.api_keys.principal(key_id)
+        return await state.login_sessions.principal(token)
     return None
 
 
@@ -62,13 +59,18 @@ class AuthMiddleware:
             return
         method = str(scope["method"])
         path = str(scope["path"]).rstrip("/") or "/"
-        if (method, path) in PUBLIC:
-            await self.app(scope, receive, send)
-            return
         state: ApiState = scope["app"].state.opencsms
         headers = Headers(scope=scope)
         cookies = cookie_parser(headers.get("cookie", ""))
+        if (method, path) in PUBLIC:
+            # Open to anyone; a caller who names themselves is still named in the audit log.
+            if headers.get("authorization") or headers.get("x-api-key"):
+                scope.setdefault("state", {})["principal"] = await principal_from_headers(state, headers, {})
+            await self.app(scope, receive, send)
+            return
         principal = await principal_from_headers(state, headers, cookies)
+        # Set before any refusal, so the audit log names who was refused.
+        scope.setdefault("state", {})["principal"] = principal
         problem = None
         if principal is None:
             problem = problem_response(
@@ -92,5 +94,4 @@ class AuthMiddleware:
         if problem is not None:
             await problem(scope, receive, send)
             return
-        scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

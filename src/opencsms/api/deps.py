@@ -23,7 +23,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from opencsms.api.problems import Problem
-from opencsms.auth import ApiKeyService, Principal, Role, SessionSigner
+from opencsms.audit import AuditLog
+from opencsms.auth import ApiKeyService, LoginSessionService, Principal, Role, SessionSigner, UserService
 from opencsms.bus import EventBus
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
@@ -64,6 +65,18 @@ def get_api_keys(request: Request) -> ApiKeyService:
 
 def get_signer(request: Request) -> SessionSigner:
     return api_state(request).signer
+
+
+def get_users(request: Request) -> UserService:
+    return api_state(request).users
+
+
+def get_login_sessions(request: Request) -> LoginSessionService:
+    return api_state(request).login_sessions
+
+
+def get_audit(request: Request) -> AuditLog:
+    return api_state(request).audit
 
 
 async def authenticate(request: Request) -> Principal | None:
@@ -113,6 +126,9 @@ DomainDep = Annotated[Domain, Depends(get_domain)]
 SessionsDep = Annotated[SessionManager, Depends(get_sessions)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+UsersDep = Annotated[UserService, Depends(get_users)]
+LoginSessionsDep = Annotated[LoginSessionService, Depends(get_login_sessions)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
 Viewer = Depends(require_role(Role.VIEWER))
 Operator = Depends(require_role(Role.OPERATOR))
 Admin = Depends(require_role(Role.ADMIN))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opencsms.auth import ApiKeyService, SessionSigner
+from opencsms.audit import AuditLog
+from opencsms.auth import ApiKeyService, LoginSessionService, SessionSigner, UserService
 from opencsms.bus import EventBus
 from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
@@ -22,9 +23,11 @@ class ApiState:
     sessions: SessionManager
     bus: EventBus
     api_keys: ApiKeyService
+    #: Signs the short-lived cookie of an OpenID Connect login in progress.
     signer: SessionSigner
-    #: How long a browser session (cookie) lasts, seconds.
-    session_ttl: int = 12 * 3600
+    users: UserService
+    login_sessions: LoginSessionService
+    audit: AuditLog
     command_queue: CommandQueue | None = None
     message_log: MessageLog | None = None
     webhooks: WebhookService | None = None

@@ -1,9 +1,23 @@
-"""Operator authentication: API keys with roles, and signed session tokens for browsers."""
+"""Operator authentication: users with roles, their API keys and login sessions."""
 
 from __future__ import annotations
 
 from opencsms.auth.api_keys import ApiKey, ApiKeyService, CreatedKey, Principal
+from opencsms.auth.login_sessions import LoginSession, LoginSessionService
 from opencsms.auth.roles import Role
 from opencsms.auth.session_tokens import SessionSigner
+from opencsms.auth.users import User, UserService, WeakUserPassword
 
-__all__ = ["ApiKey", "ApiKeyService", "CreatedKey", "Principal", "Role", "SessionSigner"]
+__all__ = [
+    "ApiKey",
+    "ApiKeyService",
+    "CreatedKey",
+    "LoginSession",
+    "LoginSessionService",
+    "Principal",
+    "Role",
+    "SessionSigner",
+    "User",
+    "UserService",
+    "WeakUserPassword",
+]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from opencsms.cli import listings
 from opencsms.cli import security as security_cli
+from opencsms.cli.audit import audited
 from opencsms.cli.output import print_json, print_table
 from opencsms.cli.station_config import station_config
 
@@ -50,6 +51,7 @@ def _token_row(t: Any) -> dict[str, Any]:
     }
 
 
+@audited("token add", "id_token")
 async def token_add(domain: Domain, args: argparse.Namespace) -> int:
     from opencsms.domain.model import AuthorizationStatus
 
@@ -72,6 +74,7 @@ async def token_list(domain: Domain, args: argparse.Namespace) -> int:
     return 0
 
 
+@audited("token block", "id_token")
 async def token_block(domain: Domain, args: argparse.Namespace) -> int:
     try:
         token = await domain.tokens.block(args.id_token)
@@ -82,6 +85,7 @@ async def token_block(domain: Domain, args: argparse.Namespace) -> int:
     return 0
 
 
+@audited("station add", "station_id")
 async def station_add(domain: Domain, args: argparse.Namespace) -> int:
     """Register a station before it first connects: commands may then be queued for it."""
     from opencsms.domain.model import RegistrationStatus

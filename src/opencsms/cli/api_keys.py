@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opencsms.cli.audit import audited
 from opencsms.cli.output import print_json, print_table
 
 if TYPE_CHECKING:
@@ -70,15 +71,20 @@ def _run(
     return runner
 
 
+@audited("apikey create", "name")
 async def create(keys: ApiKeyService, args: argparse.Namespace) -> int:
-    from opencsms.auth import Role
+    from opencsms.auth import Role, UserService
 
+    owner = await UserService(keys.store).get(args.user)
+    if owner is None:
+        print(f"error: no user {args.user!r} (add one with: opencsms user add NAME --role ROLE)")
+        return 1
     try:
-        created = await keys.create(args.name, Role(args.role))
+        created = await keys.create(args.name, Role(args.role), user_id=owner.id)
     except ValueError as exc:
         print(f"error: {exc}")
         return 1
-    print(f"API key for {args.name} ({args.role}); it is shown only now, keep it safe:")
+    print(f"API key {args.name} of {owner.name} ({args.role}); it is shown only now, keep it safe:")
     print(created.key)
     return 0
 
@@ -89,6 +95,7 @@ async def list_keys(keys: ApiKeyService, args: argparse.Namespace) -> int:
             "id": k.id,
             "name": k.name,
             "role": k.role.value,
+            "user": k.user_name,
             "prefix": k.key_prefix,
             "created": k.created_at.isoformat(timespec="seconds"),
             "last_used": k.last_used_at.isoformat(timespec="seconds") if k.last_used_at else None,
@@ -96,10 +103,11 @@ async def list_keys(keys: ApiKeyService, args: argparse.Namespace) -> int:
         }
         for k in await keys.list()
     ]
-    print_table(rows, ["id", "name", "role", "prefix", "created", "last_used", "revoked"])
+    print_table(rows, ["id", "name", "role", "user", "prefix", "created", "last_used", "revoked"])
     return 0
 
 
+@audited("apikey revoke", "key")
 async def revoke(keys: ApiKeyService, args: argparse.Namespace) -> int:
     target: int | str = int(args.key) if args.key.isdigit() else args.key
     try:
@@ -120,6 +128,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     make = ksub.add_parser("create", help="create a key and print it (once)")
     make.add_argument("--name", required=True)
     make.add_argument("--role", choices=ROLE_NAMES, default="viewer")
+    make.add_argument("--user", default="admin", help="the user the key belongs to (default admin)")
     make.set_defaults(func=_run(create))
     ksub.add_parser("list", help="list keys (never the keys themselves)").set_defaults(func=_run(list_keys))
     rev = ksub.add_parser("revoke", help="revoke a key by id or name")

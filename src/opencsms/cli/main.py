@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opencsms.cli import admin, api_keys, billing, remote, smart_charging
+from opencsms.cli import admin, api_keys, audit, billing, remote, smart_charging, users
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -150,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_parsers(sub)
     admin.add_parsers(sub)
     api_keys.add_parsers(sub)
+    users.add_parsers(sub)
+    audit.add_parsers(sub)
     smart_charging.add_parsers(sub)
     billing.add_parsers(sub)
     return parser

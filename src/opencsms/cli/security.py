@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opencsms.cli.audit import audited
 from opencsms.cli.output import print_json, print_table
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ DomainJob = Callable[["Domain", argparse.Namespace], Awaitable[int]]
 JobRunner = Callable[[DomainJob], Callable[[argparse.Namespace], int]]
 
 
+@audited("station set-password", "station_id")
 async def station_set_password(domain: Domain, args: argparse.Namespace) -> int:
     from opencsms.security.passwords import WeakPassword, generate_password
 
@@ -43,6 +45,7 @@ async def station_set_password(domain: Domain, args: argparse.Namespace) -> int:
     return 0
 
 
+@audited("station set-profile", "station_id")
 async def station_set_profile(domain: Domain, args: argparse.Namespace) -> int:
     try:
         await domain.security.set_security_profile(args.station_id, args.profile)

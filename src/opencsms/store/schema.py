@@ -200,6 +200,7 @@ orphan_stops = Table(
 
 # Feature tables live in modules of their own and register on the same metadata.
 from opencsms.store import (  # noqa: E402, F401
+    schema_accounts,
     schema_billing,
     schema_device_model,
     schema_operator_api,

@@ -23,6 +23,9 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
+    # The user the key belongs to (migration 0015); the key acts as that user, with at most
+    # its own role.
+    Column("user_id", ForeignKey("users.id")),
 )
 
 webhooks = Table(
