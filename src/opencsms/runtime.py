@@ -16,6 +16,7 @@ from websockets.asyncio.server import Server
 
 from opencsms.api.app import create_app
 from opencsms.auth import ApiKeyService, LoginSessionService, Role, UserService
+from opencsms.auth.oidc import OidcConfig, OidcLogin
 from opencsms.billing.tariff_service import TariffService
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.command_queue import CommandQueue
@@ -162,6 +163,7 @@ async def start(settings: Settings) -> Runtime:
     specs = parse_listeners(settings.listeners) or [
         ListenerSpec(settings.ocpp_port, settings.ocpp_security_profile)
     ]
+    oidc = oidc_login(settings)  # a mistake in its settings stops the start before anything runs
     configs = build_listener_configs(
         specs,
         base,
@@ -308,6 +310,8 @@ async def start(settings: Settings) -> Runtime:
         webhooks_service=webhooks,
         users_service=users,
         login_sessions=LoginSessionService(store, ttl=timedelta(seconds=settings.session_ttl)),
+        oidc=oidc,
+        oidc_redirect_url=settings.oidc_redirect_url,
     )
     app.state.opencsms.extras["load_manager"] = load_manager
     app.state.opencsms.extras["tariffs"] = TariffService(store, default_time_zone=settings.billing_time_zone)
@@ -386,6 +390,30 @@ async def _bootstrap_admin_key(api_keys: ApiKeyService, users: UserService) -> s
         return None
     log.warning("no API key existed: created a user 'admin' and an admin key named 'admin'")
     return created.key
+
+
+def oidc_login(settings: Settings) -> OidcLogin | None:
+    """The dashboard's OpenID Connect login when ``oidc_issuer`` is set.
+
+    Raises:
+        ValueError: the OIDC settings are incomplete or malformed.
+    """
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ValueError("OPENCSMS_OIDC_CLIENT_ID: needed with OPENCSMS_OIDC_ISSUER")
+    return OidcLogin(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+            scopes=settings.oidc_scopes,
+            role_claim=settings.oidc_role_claim,
+            role_map=OidcConfig.parse_role_map(settings.oidc_roles),
+            default_role=Role(settings.oidc_default_role) if settings.oidc_default_role else None,
+            username_claim=settings.oidc_username_claim,
+        )
+    )
 
 
 def ca_directory(settings: Settings) -> str:

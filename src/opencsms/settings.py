@@ -40,6 +40,20 @@ class Settings:
     session_secret: str = ""
     #: How long a dashboard login session lasts, seconds.
     session_ttl: int = 12 * 3600
+    #: OpenID Connect login for the dashboard (docs/security.md): the provider's issuer URL turns
+    #: it on; the client registered there; the claim (a dotted path) that carries the role, and
+    #: how its values map to roles ("admin=csms-admins; operator=ops,field"; empty: values that
+    #: name a role); the role of a login whose claim maps to none ("" refuses it); the claim that
+    #: names the user; the callback URL as the provider reaches it (default: this server's own).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_role_claim: str = "opencsms_role"
+    oidc_roles: str = ""
+    oidc_default_role: str = ""
+    oidc_username_claim: str = "preferred_username"
+    oidc_redirect_url: str = ""
     #: Security (docs/security.md). The listener on ocpp_port has this OCPP security profile (0-3);
     #: ``listeners`` replaces it with a list, e.g. "9000 profile=1; 9443 profile=2; 9444 profile=3".
     ocpp_security_profile: int = 0

@@ -27,3 +27,16 @@ def test_without_a_secret_each_signer_has_its_own() -> None:
 def test_roles_are_ordered() -> None:
     assert Role.ADMIN.allows(Role.OPERATOR) and Role.OPERATOR.allows(Role.VIEWER)
     assert not Role.VIEWER.allows(Role.OPERATOR) and not Role.OPERATOR.allows(Role.ADMIN)
+
+
+def test_a_sealed_token_comes_back_only_unaltered_and_in_time() -> None:
+    signer = SessionSigner("secret")
+    token = signer.seal({"state": "abc", "next": "/stations"}, expires_at=1000)
+    assert signer.unseal(token, now=999) == {"state": "abc", "next": "/stations"}
+    assert signer.unseal(token, now=1000) is None
+    mac = token.rsplit(".", 1)[1]
+    other = SessionSigner("secret").seal({"state": "xyz", "next": "/"}, expires_at=1000)
+    assert signer.unseal(other.rsplit(".", 1)[0] + "." + mac, now=0) is None
+    assert SessionSigner("another").unseal(token, now=0) is None
+    for junk in ("", ".", "abc", "a.b", "!!!." + mac):
+        assert signer.unseal(junk, now=0) is None

@@ -32,6 +32,7 @@ from opencsms.api import (
     users,
     webhooks,
 )
+from opencsms.api import oidc as oidc_routes
 from opencsms.api.audit_trail import AuditMiddleware
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.openapi_problems import document_problems
@@ -44,6 +45,7 @@ from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
 
 if TYPE_CHECKING:
+    from opencsms.auth.oidc import OidcLogin
     from opencsms.command_queue import CommandQueue
     from opencsms.message_log import MessageLog
     from opencsms.webhooks import WebhookService
@@ -74,6 +76,8 @@ def create_app(
     users_service: UserService | None = None,
     login_sessions: LoginSessionService | None = None,
     audit_log: AuditLog | None = None,
+    oidc: OidcLogin | None = None,
+    oidc_redirect_url: str = "",
 ) -> FastAPI:
     app = FastAPI(
         title="opencsms",
@@ -90,6 +94,8 @@ def create_app(
         users=users_service or UserService(domain.store),
         login_sessions=login_sessions or LoginSessionService(domain.store),
         audit=audit_log or AuditLog(domain.store),
+        oidc=oidc,
+        oidc_redirect_url=oidc_redirect_url,
         command_queue=command_queue,
         message_log=message_log,
         webhooks=webhooks_service,
@@ -101,6 +107,7 @@ def create_app(
     app.add_middleware(AuditMiddleware)
     app.include_router(operations.router)
     app.include_router(session.router)
+    app.include_router(oidc_routes.router)
     app.include_router(api_keys.router)
     app.include_router(users.router)
     app.include_router(audit.router)

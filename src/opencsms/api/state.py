@@ -12,6 +12,7 @@ from opencsms.domain.services import Domain
 from opencsms.sessions import SessionManager
 
 if TYPE_CHECKING:
+    from opencsms.auth.oidc import OidcLogin
     from opencsms.command_queue import CommandQueue
     from opencsms.message_log import MessageLog
     from opencsms.webhooks import WebhookService
@@ -28,6 +29,10 @@ class ApiState:
     users: UserService
     login_sessions: LoginSessionService
     audit: AuditLog
+    #: OpenID Connect login for the dashboard; None when not configured.
+    oidc: OidcLogin | None = None
+    #: The callback URL registered at the provider; "" = this server's own /auth/oidc/callback.
+    oidc_redirect_url: str = ""
     command_queue: CommandQueue | None = None
     message_log: MessageLog | None = None
     webhooks: WebhookService | None = None

@@ -1,14 +1,18 @@
-"""Signed session tokens for the browser cookie: ``<key id>.<expiry>.<HMAC-SHA256>``.
+"""Signed tokens: ``<key id>.<expiry>.<HMAC-SHA256>``, and sealed JSON for short-lived cookies.
 
-A browser cannot hold an API key safely in script reach, so the dashboard trades a key for an
-HttpOnly cookie holding this token. The token names the key, so revoking the key ends the session.
+Login sessions live in the database (:mod:`opencsms.auth.login_sessions`); what is signed here
+is what the browser carries through an OpenID Connect login (:meth:`SessionSigner.seal`), which
+must come back unaltered to whichever node gets the callback.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
+from typing import Any
 
 
 class SessionSigner:
@@ -38,3 +42,23 @@ class SessionSigner:
         if int(parts[1]) <= now:
             return None
         return int(parts[0])
+
+    def seal(self, data: dict[str, Any], expires_at: int) -> str:
+        """``data`` (JSON) as a signed token valid until ``expires_at`` (Unix seconds); readable by
+        its holder, so nothing secret from them goes in."""
+        body = base64.urlsafe_b64encode(json.dumps({"d": data, "e": expires_at}).encode()).decode()
+        return f"{body}.{self._mac(body)}"
+
+    def unseal(self, token: str, now: float) -> dict[str, Any] | None:
+        """The data of a genuine, unexpired :meth:`seal` token; None otherwise."""
+        body, _, mac = token.rpartition(".")
+        if not body or not hmac.compare_digest(self._mac(body), mac):
+            return None
+        try:
+            sealed = json.loads(base64.urlsafe_b64decode(body))
+        except ValueError:
+            return None
+        if not isinstance(sealed, dict) or not isinstance(sealed.get("e"), int) or sealed["e"] <= now:
+            return None
+        data = sealed.get("d")
+        return data if isinstance(data, dict) else None

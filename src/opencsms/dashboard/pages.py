@@ -68,4 +68,5 @@ async def tokens_page(request: Request) -> HTMLResponse:
 
 @router.get("/login")
 async def login_page(request: Request) -> HTMLResponse:
-    return _render(request, "login.html", "/login")
+    oidc = request.app.state.opencsms.oidc is not None
+    return _render(request, "login.html", "/login", oidc=oidc)

@@ -24,8 +24,9 @@ export async function whoami() {
   }
 }
 
-export async function logIn(apiKey) {
-  return api("/api/v1/session", { method: "POST", body: { api_key: apiKey }, loginOn401: false });
+/** Start a session with `{user, password}` or `{api_key}`. */
+export async function logIn(credentials) {
+  return api("/api/v1/session", { method: "POST", body: credentials, loginOn401: false });
 }
 
 export async function logOut() {

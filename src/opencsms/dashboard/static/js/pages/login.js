@@ -1,4 +1,6 @@
-// Log in: trade an API key for the session cookie, then go where the user was going.
+// Log in: trade a user name and password (or an API key) for the session cookie, then go where
+// the user was going. Single sign-on goes through /auth/oidc/login and comes back here only on
+// failure, with ?error=.
 
 import { ApiError } from "../api.js";
 import { logIn } from "../auth.js";
@@ -13,18 +15,39 @@ function target() {
   return next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
+function show(message) {
+  error.textContent = message;
+  error.hidden = false;
+}
+
+const problem = new URLSearchParams(location.search).get("error");
+if (problem) show(problem);
+
+const sso = document.getElementById("login-oidc");
+if (sso) sso.href = `/auth/oidc/login?next=${encodeURIComponent(target())}`;
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   error.hidden = true;
+  const apiKey = form.elements.api_key.value.trim();
+  const credentials = apiKey
+    ? { api_key: apiKey }
+    : { user: form.elements.user.value.trim(), password: form.elements.password.value };
+  if (!apiKey && (!credentials.user || !credentials.password)) {
+    show("Give a user name and password, or an API key.");
+    return;
+  }
   try {
-    await logIn(form.elements.api_key.value.trim());
+    await logIn(credentials);
     location.assign(target());
   } catch (failure) {
-    error.textContent =
+    show(
       failure instanceof ApiError && failure.status === 401
-        ? "This API key is not valid."
-        : `Cannot log in: ${failure.message}`;
-    error.hidden = false;
+        ? apiKey
+          ? "This API key is not valid."
+          : "Wrong user name or password."
+        : `Cannot log in: ${failure.message}`,
+    );
   }
 });
 
