@@ -57,6 +57,7 @@ async def test_every_mutating_route_in_the_openapi_document_is_recorded(
 async def test_a_command_records_the_station_the_result_and_the_query(
     client: httpx.AsyncClient, keys: Keys, anonymous: httpx.AsyncClient
 ) -> None:
+    assert (await client.post("/api/v1/stations", json={"id": "CP-9"})).status_code == 201
     answer = await anonymous.post("/api/v1/stations/CP-9/commands/reset", headers=auth(keys.operator))
     assert answer.status_code == 409
     entry = await _latest(client)
@@ -125,6 +126,7 @@ async def test_logins_are_recorded_whatever_their_result(
 async def test_only_admins_read_and_export_the_audit_log(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, keys: Keys
 ) -> None:
+    await client.post("/api/v1/stations", json={"id": "=HYPERLINK(1)"})
     await anonymous.post("/api/v1/stations/=HYPERLINK(1)/commands/reset", headers=auth(keys.operator))
     for role in ("viewer", "operator"):
         assert (await anonymous.get("/api/v1/audit", headers=auth(keys.of(role)))).status_code == 403

@@ -107,7 +107,7 @@ async def test_a_user_logs_in_at_the_provider_and_gets_the_role_of_their_claim(
         assert back.status_code == 302 and back.headers["location"] == "/stations"
         me = (await browser.get("/api/v1/session")).json()
         assert me == {"name": "alice", "role": "operator", "key": None, "auth": "session"}
-        assert (await browser.post("/api/v1/stations/CP-X/commands/reset")).status_code == 409
+        assert (await browser.post("/api/v1/stations/CP-X/commands/reset")).status_code == 404
         assert (await browser.get("/api/v1/users")).status_code == 403
 
     async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as admin:
