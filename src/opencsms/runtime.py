@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 from dataclasses import dataclass
@@ -218,6 +219,8 @@ async def start(settings: Settings) -> Runtime:
         takeover_ping_timeout=settings.takeover_ping_timeout,
         message_rate=settings.station_message_rate,
         message_burst=settings.station_message_burst,
+        message_cooldown=settings.station_message_cooldown,
+        message_max_cooldown=settings.station_message_max_cooldown,
     )
     if cluster is not None:
         sessions.other_nodes = cluster.route(sessions, settings)
@@ -269,6 +272,7 @@ async def start(settings: Settings) -> Runtime:
         admit=sessions.admit,
         record=domain.security.record,
         credentials_used=domain.security.credentials_used,
+        cooling_down=sessions.cooling_down,
         versions=base.versions,
         limits=handshake_limits,
         # Failed logins are counted in the store: a restart does not reset them, nodes share them.
@@ -340,6 +344,16 @@ async def start(settings: Settings) -> Runtime:
             listener_config.security_profile,
         )
     log.info("HTTP on %s:%s", settings.http_host, http_port)
+    exposed = not _loopback(settings.ocpp_host) and any(
+        config.security_profile == 0 for config, _, _ in listeners
+    )
+    if exposed and settings.registration_policy == "accept":
+        log.warning(
+            "OCPP listens on %s without authentication (security profile 0) and accepts every "
+            "unknown station id: anyone who reaches it can register stations. Use security profile "
+            "1-3 or OPENCSMS_REGISTRATION_POLICY=pending/reject (docs/security.md)",
+            settings.ocpp_host,
+        )
     renewals = asyncio.get_running_loop().create_task(
         domain.certificates.renew_periodically(
             3600.0, timedelta(days=settings.certificate_renewal_days), sessions.sessions.__contains__
@@ -414,6 +428,13 @@ def oidc_login(settings: Settings) -> OidcLogin | None:
             username_claim=settings.oidc_username_claim,
         )
     )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def ca_directory(settings: Settings) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from opencsms.transport.connection import (
     CallTimeout,
     ConnectionLost,
     OcppConnection,
+    StopSession,
     WebSocketLike,
 )
 
@@ -90,6 +92,25 @@ class OtherNodes(Protocol):
 
 
 @dataclass(slots=True)
+class MessageBudget:
+    """A station's message budget across its connections."""
+
+    bucket: TokenBucket
+    #: Times the station went over it in a row (forgotten after a quiet ``cooldown`` x 10).
+    trips: int = 0
+    refused_until: float = 0.0
+
+    def tripped(self, now: float, cooldown: float, max_cooldown: float) -> float:
+        """The station went over: returns the seconds its reconnects are refused for."""
+        if now - self.refused_until > 10 * max(cooldown, 1.0):
+            self.trips = 0
+        self.trips += 1
+        seconds = min(max_cooldown, cooldown * 2.0 ** min(self.trips - 1, 32))
+        self.refused_until = now + seconds
+        return seconds
+
+
+@dataclass(slots=True)
 class Session:
     context: StationContext
     connection: OcppConnection
@@ -108,6 +129,8 @@ class SessionManager:
         takeover_ping_timeout: float = 5.0,
         message_rate: float = 0.0,
         message_burst: float = 0.0,
+        message_cooldown: float = 10.0,
+        message_max_cooldown: float = 300.0,
     ) -> None:
         self.domain = domain
         self.call_timeout = call_timeout
@@ -116,6 +139,12 @@ class SessionManager:
         #: Frames a second a station may send (0: no limit), and how many it may save up.
         self.message_rate = message_rate
         self.message_burst = message_burst or message_rate
+        #: Seconds a station that went over its budget is refused, doubling each time, at most the max.
+        self.message_cooldown = message_cooldown
+        self.message_max_cooldown = message_max_cooldown
+        #: Budgets by station id, least recently connected first; at most ``max_budgets`` kept.
+        self._budgets: OrderedDict[str, MessageBudget] = OrderedDict()
+        self.max_budgets = 100_000
         self.sessions: dict[str, Session] = {}
         self.stats = SessionStats()
         self._claims: dict[str, asyncio.Lock] = {}
@@ -231,26 +260,53 @@ class SessionManager:
             if not lock.locked() and self._claims.get(station_id) is lock:
                 del self._claims[station_id]
 
+    def cooling_down(self, station_id: str) -> float:
+        """Seconds the station must still wait before it may connect again, after it last went
+        over its message budget (0: it may connect). For the handshake, after authentication."""
+        budget = self._budgets.get(station_id)
+        if budget is None:
+            return 0.0
+        return max(0.0, budget.refused_until - asyncio.get_running_loop().time())
+
+    def _budget(self, station_id: str, now: float) -> MessageBudget:
+        """The station's budget, kept across its connections (a reconnect gets no fresh burst)."""
+        budget = self._budgets.get(station_id)
+        if budget is None:
+            if len(self._budgets) >= self.max_budgets:
+                self._budgets.popitem(last=False)
+            budget = self._budgets[station_id] = MessageBudget(
+                TokenBucket(self.message_rate, self.message_burst, now)
+            )
+        else:
+            self._budgets.move_to_end(station_id)
+        return budget
+
     def _rate_limiter(self, station_id: str, websocket: WebSocketLike) -> Callable[[str, str | bytes], None]:
-        """An ``on_frame`` hook: a token bucket per session; over the limit, close with 1008."""
+        """An ``on_frame`` hook: the station's token bucket; over it, close with 1008 and refuse
+        the station's reconnects for a while, longer each time it happens again."""
         loop = asyncio.get_running_loop()
-        bucket = TokenBucket(self.message_rate, self.message_burst, loop.time())
+        budget = self._budget(station_id, loop.time())
+        bucket = budget.bucket
         tripped = False
 
         def on_frame(direction: str, data: str | bytes) -> None:
             nonlocal tripped
-            if direction != "in" or bucket.take(loop.time()) or tripped:
+            if direction != "in" or bucket.take(loop.time()):
                 return
+            if tripped:
+                raise StopSession
             tripped = True
+            cooldown = budget.tripped(loop.time(), self.message_cooldown, self.message_max_cooldown)
             self.domain.security.record(
                 station_id,
                 SecurityEvent.MESSAGE_RATE_EXCEEDED,
-                f"more than {self.message_rate:g} messages a second",
+                f"more than {self.message_rate:g} messages a second; reconnects refused for {cooldown:g} s",
                 _peer_address(websocket),
             )
             closing = loop.create_task(websocket.close(1008, "message rate exceeded"))
             self._background.add(closing)
             closing.add_done_callback(self._background.discard)
+            raise StopSession  # nothing more of this connection is handled
 
         return on_frame
 

@@ -10,8 +10,9 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    #: OCPP WebSocket listener.
-    ocpp_host: str = "0.0.0.0"
+    #: OCPP WebSocket listener: loopback only until configured (0.0.0.0 or an interface's address
+    #: opens it to stations elsewhere; see the README's "Opening it up").
+    ocpp_host: str = "127.0.0.1"
     ocpp_port: int = 9000
     #: HTTP: API, command endpoint, health, dashboard.
     http_host: str = "127.0.0.1"
@@ -86,8 +87,13 @@ class Settings:
     failed_login_window: float = 300.0
     failed_login_delay: float = 1.0
     failed_login_max_delay: float = 5.0
+    #: A station's message budget, kept across its reconnects; over it, the socket closes with
+    #: 1008 and the station's reconnects are refused for station_message_cooldown seconds,
+    #: doubling each time it happens again, at most station_message_max_cooldown.
     station_message_rate: float = 50.0
     station_message_burst: float = 500.0
+    station_message_cooldown: float = 10.0
+    station_message_max_cooldown: float = 300.0
     max_pending_handshakes: int = 1000
     max_pending_handshakes_per_ip: int = 100
     handshake_timeout: float = 10.0

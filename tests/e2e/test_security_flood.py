@@ -188,3 +188,53 @@ async def test_an_upgrade_request_that_trickles_in_is_dropped_early(
         writer.close()
     finally:
         await rt.stop()
+
+
+async def test_a_station_reconnecting_after_each_1008_gets_no_fresh_budget(
+    server_factory: Callable[..., Any],
+) -> None:
+    """Attack 3: the message limit was per socket, so a station reconnecting after each 1008 close
+    got a full burst every time. The budget is now the station's: a reconnect is first refused for
+    a while (longer each time), then gets only what refilled meanwhile."""
+    rt: Runtime = await server_factory(
+        station_message_rate=5.0,
+        station_message_burst=40.0,
+        station_message_cooldown=0.3,
+        station_message_max_cooldown=1.0,
+    )
+
+    async def flood() -> int:
+        """Call as fast as answers come until the connection closes; returns the calls answered."""
+        station = await RawStation.open(rt.ocpp_url, "CP-LOOP")
+        answered = 0
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(500):
+                await station.call("Heartbeat", {})
+                answered += 1
+        return answered
+
+    async def reconnect_status() -> int:
+        try:
+            station = await RawStation.open(rt.ocpp_url, "CP-LOOP")
+        except InvalidStatus as refused:
+            return refused.response.status_code
+        await station.close()
+        return 101
+
+    try:
+        first = await flood()
+        assert 40 <= first < 100  # the burst and what refilled meanwhile
+        assert await reconnect_status() == 429  # refused while cooling down
+        rounds = []
+        for _ in range(3):
+            for _ in range(100):  # until the cool-down has passed
+                if await reconnect_status() != 429:
+                    break
+                await asyncio.sleep(0.1)
+            rounds.append(await flood())
+        # Each later session got only the refill of the cool-down, far below a fresh burst.
+        assert all(answered < 20 for answered in rounds), rounds
+        assert rt.handshake.refusals["cooling_down"] >= 4
+        assert await served(rt, "CP-POLITE-LOOP") < 2.0
+    finally:
+        await rt.stop()

@@ -43,6 +43,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from opencsms.settings import Settings
 
     settings = Settings.from_env(
+        ocpp_host=args.ocpp_host,
         ocpp_port=args.ocpp_port,
         http_port=args.http_port,
         http_host=args.http_host,
@@ -131,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the CSMS (OCPP listener + HTTP API)")
     serve.add_argument("--ocpp-port", type=int, default=None, help="OCPP WebSocket port (default 9000)")
     serve.add_argument("--http-port", type=int, default=None, help="HTTP port (default 8000)")
+    serve.add_argument(
+        "--ocpp-host", default=None, help="OCPP bind address (default 127.0.0.1; 0.0.0.0 for every interface)"
+    )
     serve.add_argument("--http-host", default=None, help="HTTP bind address (default 127.0.0.1)")
     serve.add_argument("--database-url", default=None, help="SQLAlchemy URL (default SQLite in ./var)")
     serve.add_argument("--registration-policy", choices=["accept", "pending", "reject"], default=None)

@@ -15,7 +15,8 @@ than the next:
    checked by TLS) whose subject CN is the station id (401 without one, 403 for another id);
    a wrong password is counted and its answer may be delayed (:mod:`.login_failures`): failed
    logins never lock anyone out, so a correct password is admitted whatever others failed;
-5. the registration policy for stations nobody registered (404 under "reject").
+5. a station that recently went over its message budget is refused for a while (429);
+6. the registration policy for stations nobody registered (404 under "reject").
 
 Nothing here touches a session: a refused handshake never reaches the live connection of the
 station it names. Passwords and Authorization headers are never logged or recorded.
@@ -163,6 +164,7 @@ class HandshakeFilterChain:
         verify_password: PasswordCheck = verify_password_off_loop,
         credentials_used: CredentialsUsed = _nothing_pending,
         throttle: LoginThrottle | None = None,
+        cooling_down: Callable[[str], float] = lambda station_id: 0.0,
     ) -> None:
         self._credentials = credentials
         self._credentials_used = credentials_used
@@ -176,6 +178,7 @@ class HandshakeFilterChain:
             self.limits.connections_per_ip_per_second, self.limits.connection_burst_per_ip
         )
         self.throttle = throttle or LoginThrottle(self.limits.throttle_limits())
+        self._cooling_down = cooling_down
         #: Refusals by reason, for /metrics.
         self.refusals: dict[str, int] = {}
 
@@ -220,6 +223,9 @@ class HandshakeFilterChain:
                     self.refusals["delayed"] = self.refusals.get("delayed", 0) + 1
                     return replace(failure, delay=delay)
             return failure
+        if self._cooling_down(station_id) > 0:
+            # Checked only once the station proved who it is: nobody else can get it refused.
+            return self._refuse("cooling_down", Refused(429, "message rate exceeded; try again later"))
         if credentials is not None and credentials.change_pending:
             await self._credentials_used(station_id, used_pending_password, request.listener_profile)
 

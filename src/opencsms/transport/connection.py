@@ -52,6 +52,11 @@ class WebSocketLike(Protocol):
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
 
+class StopSession(Exception):
+    """Raised by an ``on_frame`` hook to end the session at once: the frame it saw and any
+    received after it are not handled (e.g. a station over its message budget)."""
+
+
 class CallFailed(Exception):
     """An outgoing CALL did not get a CALLRESULT."""
 
@@ -158,6 +163,8 @@ class OcppConnection:
                     self._on_frame("in", data)
                 self._handle(self.endpoint.receive(data, self._loop.time()))
                 await self._flush()
+        except StopSession:
+            pass
         finally:
             await self._shutdown()
 
