@@ -197,7 +197,7 @@ async def test_a_station_reconnecting_after_each_1008_gets_no_fresh_budget(
     got a full burst every time. The budget is now the station's: a reconnect is first refused for
     a while (longer each time), then gets only what refilled meanwhile."""
     rt: Runtime = await server_factory(
-        station_message_rate=5.0,
+        station_message_rate=1.0,
         station_message_burst=40.0,
         station_message_cooldown=0.3,
         station_message_max_cooldown=1.0,
