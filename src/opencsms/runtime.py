@@ -18,7 +18,8 @@ from websockets.asyncio.server import Server
 from opencsms.api.app import create_app
 from opencsms.auth import ApiKeyService, LoginSessionService, Role, UserService
 from opencsms.auth.oidc import OidcConfig, OidcLogin
-from opencsms.billing.tariff_service import TariffService
+from opencsms.billing.service import BillingService
+from opencsms.billing.tariff_service import TariffService, check_time_zone
 from opencsms.bus import EventBus, InProcessBus
 from opencsms.command_queue import CommandQueue
 from opencsms.domain.live_transactions import LiveTransactions, publishing_through
@@ -74,6 +75,8 @@ class Runtime:
     cluster: Cluster | None = None
     #: Ends transactions stations left open across a reboot (OPENCSMS_BOOT_STOP_GRACE).
     boot_sweep: asyncio.Task[None] | None = None
+    #: Running costs and CDRs (None when OPENCSMS_BILLING_INTERVAL is 0).
+    billing: BillingService | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -130,6 +133,8 @@ class Runtime:
         self.http.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.http_task, 5)
+        if self.billing is not None:
+            await self.billing.close()
         if self.command_queue is not None:
             await self.command_queue.close()
         if self.webhooks is not None:
@@ -318,7 +323,13 @@ async def start(settings: Settings) -> Runtime:
         oidc_redirect_url=settings.oidc_redirect_url,
     )
     app.state.opencsms.extras["load_manager"] = load_manager
-    app.state.opencsms.extras["tariffs"] = TariffService(store, default_time_zone=settings.billing_time_zone)
+    tariffs = TariffService(store, default_time_zone=check_time_zone(settings.billing_time_zone))
+    app.state.opencsms.extras["tariffs"] = tariffs
+    billing = None
+    if settings.billing_interval > 0:
+        billing = BillingService(store, bus, tariffs, interval=settings.billing_interval)
+        await billing.start()
+        app.state.opencsms.extras["billing"] = billing
     app.state.opencsms.extras["handshake_refusals"] = handshake.refusals
     config = uvicorn.Config(
         app,
@@ -384,6 +395,7 @@ async def start(settings: Settings) -> Runtime:
         load_manager=load_manager,
         cluster=cluster,
         boot_sweep=boot_sweep,
+        billing=billing,
     )
     app.state.opencsms.extras["listener_url"] = runtime.listener_url
     return runtime

@@ -14,6 +14,7 @@ from opencsms import dashboard
 from opencsms.api import (
     api_keys,
     audit,
+    cdrs,
     commands,
     configuration,
     events,
@@ -126,5 +127,6 @@ def create_app(
     app.include_router(security.router)
     app.include_router(reservations.router)
     app.include_router(tariffs.router)
+    app.include_router(cdrs.router)
     dashboard.install(app)
     return app

@@ -109,3 +109,42 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     unassign.add_argument("--scope", choices=_SCOPES, required=True)
     unassign.add_argument("--target")
     tariff.set_defaults(func=_tariff)
+
+
+def _cdr(args: argparse.Namespace) -> int:
+    if args.cdr_action == "show":
+        return call(args, "GET", f"/cdrs/{args.cdr_id}")
+    filters = {
+        "station_id": args.station, "site_id": args.site, "id_token": args.id_token,
+        "token_group": args.token_group, "tariff_id": args.tariff, "transaction_id": args.transaction,
+        "stopped_from": args.stopped_from, "stopped_to": args.stopped_to,
+    }  # fmt: skip
+    if args.cdr_action == "export":
+        return call(args, "GET", f"/cdrs/export.{args.format}", params=filters, raw=True)
+    return call(args, "GET", "/cdrs", params={**filters, "limit": args.limit, "offset": args.offset})
+
+
+def _cdr_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--station")
+    parser.add_argument("--site")
+    parser.add_argument("--id-token")
+    parser.add_argument("--token-group")
+    parser.add_argument("--tariff")
+    parser.add_argument("--transaction", type=int)
+    parser.add_argument("--stopped-from", help="ISO 8601, inclusive")
+    parser.add_argument("--stopped-to", help="ISO 8601, exclusive")
+
+
+def add_cdr_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cdr = sub.add_parser("cdr", help="charge detail records: list, show, export (CSV or JSON)")
+    common(cdr)
+    actions = cdr.add_subparsers(dest="cdr_action", required=True)
+    listing = actions.add_parser("list")
+    _cdr_filters(listing)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--offset", type=int, default=0)
+    actions.add_parser("show").add_argument("cdr_id", type=int)
+    export = actions.add_parser("export", help="every matching CDR to standard output")
+    _cdr_filters(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    cdr.set_defaults(func=_cdr)

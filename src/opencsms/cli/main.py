@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(sub)
     smart_charging.add_parsers(sub)
     billing.add_parsers(sub)
+    billing.add_cdr_parsers(sub)
     return parser
 
 

@@ -29,6 +29,7 @@ from opencsms.store import meter_values as meter_rows
 from opencsms.store import orphan_stops as orphan_rows
 from opencsms.store import stations as station_rows
 from opencsms.store import transactions as transaction_rows
+from opencsms.store.schema_billing import charging_state_changes
 
 BEGIN = "Transaction.Begin"
 
@@ -282,6 +283,12 @@ def transaction_event(
             offline=event.offline,
             now=now,
             meter_start_wh=begin_reading_wh(event),
+        )
+    if event.charging_state is not None:
+        # The history costing reads time and parking time from (rare: on a change of state).
+        connection.execute(
+            charging_state_changes.insert(),
+            {"transaction_id": transaction_id, "timestamp": event.timestamp, "state": event.charging_state},
         )
     _insert_samples(
         connection,

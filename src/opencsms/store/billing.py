@@ -56,14 +56,20 @@ def tariff_version(connection: Connection, tariff_id: str, version: int) -> Row[
 
 
 def tariff_version_at(connection: Connection, tariff_id: str, moment: datetime) -> Row[Any] | None:
-    """The version in force at ``moment``: the last one created at or before it."""
+    """The version in force at ``moment``: the last one created at or before it; for a moment
+    before the tariff existed, its first version."""
+    of_tariff = tariff_versions.c.tariff_id == tariff_id
     query = (
         select(tariff_versions)
-        .where(tariff_versions.c.tariff_id == tariff_id, tariff_versions.c.created_at <= moment)
+        .where(of_tariff, tariff_versions.c.created_at <= moment)
         .order_by(tariff_versions.c.version.desc())
         .limit(1)
     )
-    return connection.execute(query).first()
+    found = connection.execute(query).first()
+    if found is None:
+        first = select(tariff_versions).where(of_tariff).order_by(tariff_versions.c.version).limit(1)
+        found = connection.execute(first).first()
+    return found
 
 
 def tariff_versions_of(connection: Connection, tariff_id: str) -> Sequence[Row[Any]]:
@@ -141,3 +147,44 @@ def insert_cdr(connection: Connection, values: dict[str, Any]) -> int:
 
 def cdr(connection: Connection, cdr_id: int) -> Row[Any] | None:
     return connection.execute(select(cdrs).where(cdrs.c.id == cdr_id)).first()
+
+
+_CDR_EQUAL = ("station_id", "site_id", "id_token", "token_group", "tariff_id", "transaction_id", "currency",
+              "credit", "evse_id")  # fmt: skip
+CDR_SORTABLE = ("id", "stopped_at", "started_at", "station_id", "total_incl_micro", "energy_mwh")
+
+
+def cdr_conditions(filters: dict[str, Any]) -> list[Any]:
+    """WHERE clauses of a CDR search: equality on the named columns, ``stopped_from``/``stopped_to``."""
+    conditions: list[Any] = []
+    for name in _CDR_EQUAL:
+        if filters.get(name) is not None:
+            conditions.append(cdrs.c[name] == filters[name])
+    if filters.get("stopped_from") is not None:
+        conditions.append(cdrs.c.stopped_at >= filters["stopped_from"])
+    if filters.get("stopped_to") is not None:
+        conditions.append(cdrs.c.stopped_at < filters["stopped_to"])
+    return conditions
+
+
+def search_cdrs(
+    connection: Connection,
+    filters: dict[str, Any],
+    *,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+    count: bool = True,
+) -> tuple[int | None, Sequence[Row[Any]]]:
+    conditions = cdr_conditions(filters)
+    total = None
+    if count:
+        total = connection.execute(select(func.count()).select_from(cdrs).where(*conditions)).scalar_one()
+    column = cdrs.c[sort]
+    order = [
+        column.desc() if descending else column.asc(),
+        cdrs.c.id.desc() if descending else cdrs.c.id.asc(),
+    ]
+    query = select(cdrs).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    return total, connection.execute(query).all()

@@ -119,3 +119,16 @@ cdrs = Table(
     Index(None, "transaction_id"),
     Index(None, "station_id", "stopped_at"),
 )
+
+#: 2.0.1/2.1 TransactionEvent chargingState as each event reported it (1.6 stations report the
+#: same through StatusNotification, kept in connector_status_history): time and parking time.
+#: Written only by events that carry a chargingState, a few per session.
+charging_state_changes = Table(
+    "charging_state_changes",
+    metadata,
+    Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    Column("transaction_id", Integer, nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Index(None, "transaction_id", "timestamp"),
+)
