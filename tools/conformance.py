@@ -6,7 +6,9 @@ TC_013_CSMS and TC_014_CSMS, ``test_tc_017_1_csms_...`` covers TC_017_1_CSMS,
 the case list is reported, so a typo cannot pass for coverage.
 
 Each test's docstring says what it checks: its first paragraph, on one line, is the page's "checks"
-column (every ``test_tc_*`` must have one; ``tests/tools`` fails otherwise).
+column (every ``test_tc_*`` must have one; ``tests/tools`` fails otherwise). A test of several cases
+may say what it checks of each: the text after ``TC_..._CSMS:`` up to the next such label or the
+end of the paragraph is shown for that case.
 
 A case no test covers may be explained in ``tools/conformance_gaps.tsv`` (``case_prefix``, ``reason``:
 the longest prefix of the case id that is listed gives the reason shown on the page).
@@ -23,7 +25,7 @@ import csv
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CASE_FILES = {"OCPP 1.6J": "ocpp16-csms-test-cases.tsv", "OCPP 2.0.1": "ocpp201-csms-test-cases.tsv"}
@@ -43,6 +45,11 @@ class CaseTest:
 
     files: tuple[str, ...]
     checks: str  # the docstring's first paragraph on one line; empty when there is no docstring
+    per_case: dict[str, str] = field(default_factory=dict)  # case id -> what is checked of it
+
+    def checks_of(self, case_id: str) -> str:
+        """What the test checks of ``case_id``: its own labelled text, else the first paragraph."""
+        return self.per_case.get(case_id) or self.checks
 
 
 def case_ids_in_test_name(name: str) -> list[str]:
@@ -98,17 +105,38 @@ def first_paragraph(docstring: str | None) -> str:
     return " ".join(paragraph.split())
 
 
+_CASE_LABEL = re.compile(r"\b(TC_[A-Z0-9_]+?_CSMS):\s*")
+
+
+def checks_per_case(docstring: str | None) -> dict[str, str]:
+    """Case id -> the text after ``<case id>:`` in ``docstring``, up to the next label or the end
+    of its paragraph, on one line."""
+    found: dict[str, str] = {}
+    for paragraph in (docstring or "").split("\n\n"):
+        labels = list(_CASE_LABEL.finditer(paragraph))
+        for index, label in enumerate(labels):
+            following = labels[index + 1] if index + 1 < len(labels) else None
+            end = following.start() if following is not None else len(paragraph)
+            text = " ".join(paragraph[label.end() : end].split())
+            if text and label.group(1) not in found:
+                found[label.group(1)] = text
+    return found
+
+
 def find_case_tests(tests_dir: Path) -> dict[str, CaseTest]:
     """Every ``test_tc_*`` function under ``tests_dir`` by name: where it is and what it checks."""
     files: dict[str, list[str]] = defaultdict(list)
-    checks: dict[str, str] = {}
+    docstrings: dict[str, str | None] = {}
     for path in sorted(tests_dir.rglob("test_*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_tc_"):
                 files[node.name].append(path.relative_to(tests_dir.parent).as_posix())
-                checks[node.name] = checks.get(node.name) or first_paragraph(ast.get_docstring(node))
-    return {name: CaseTest(tuple(where), checks[name]) for name, where in files.items()}
+                docstrings[node.name] = docstrings.get(node.name) or ast.get_docstring(node)
+    return {
+        name: CaseTest(tuple(where), first_paragraph(docstrings[name]), checks_per_case(docstrings[name]))
+        for name, where in files.items()
+    }
 
 
 def undocumented(tests: dict[str, CaseTest]) -> list[str]:
@@ -155,7 +183,7 @@ def render(
         for case in listed:
             names = covering.get(case.case_id, [])
             tested = ", ".join(f"`{name}`" for name in names)
-            checks = "<br>".join(_cell(tests[name].checks) or "-" for name in names)
+            checks = "<br>".join(_cell(tests[name].checks_of(case.case_id)) or "-" for name in names)
             if not names:
                 reason = gap_reason(case.case_id, gaps or {})
                 tested = f"not covered: {reason}" if reason else "-"

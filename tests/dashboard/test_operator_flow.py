@@ -93,7 +93,12 @@ async def test_tc_011_1_012_csms_operator_starts_watches_stops_a_session_viewer_
     browser_page: Page,
     screenshot_dir: Path,
 ) -> None:
-    """TC_011_1_CSMS (remote start) and TC_012_CSMS (remote stop), driven from the dashboard."""
+    """TC_011_1_CSMS (remote start) and TC_012_CSMS (remote stop), driven from the dashboard.
+
+    TC_011_1_CSMS: the operator's remote start from the dashboard reaches the charge point, which starts the
+        session.
+    TC_012_CSMS: the operator's remote stop from the dashboard ends it.
+    """
     page = browser_page
     operator = await server.api_keys.create("Dana (operations)", "operator")
     viewer = await server.api_keys.create("Sam (support)", "viewer")

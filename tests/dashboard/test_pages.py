@@ -83,7 +83,11 @@ async def test_station_comes_online_live_on_overview_and_stations_pages(
 async def test_tc_019_1_021_csms_configuration_read_from_station_and_edited_in_the_browser(
     server: Runtime, station: SimulatedStation16, browser_page: Page
 ) -> None:
-    """TC_019_1_CSMS (GetConfiguration) and TC_021_CSMS (ChangeConfiguration) from the configuration tab."""
+    """TC_019_1_CSMS (GetConfiguration) and TC_021_CSMS (ChangeConfiguration) from the configuration tab.
+
+    TC_019_1_CSMS: GetConfiguration from the configuration tab; the keys are shown.
+    TC_021_CSMS: ChangeConfiguration from the configuration tab; the new value is kept.
+    """
     page = browser_page
     await bring_online(station)
     await log_in(page, server, admin_key(server), "/stations/CP-DASH-1")

@@ -46,7 +46,16 @@ async def test_tc_n_27_28_29_30_31_32_62_csms_customer_information(
     """TC_N_27/28/29/30/31/32/62_CSMS: CustomerInformation with a request id, the report and clear
     flags asked for and the customer (its idToken with the token's type, or a customerIdentifier);
     the station's answer is shown; each NotifyCustomerInformation part is answered and passed on
-    in order with the request id."""
+    in order with the request id.
+
+    TC_N_27_CSMS: report requested, Accepted, the data in two NotifyCustomerInformation parts.
+    TC_N_28_CSMS: report requested, Accepted, one part with no data.
+    TC_N_29_CSMS: the station answers Rejected; no part follows.
+    TC_N_30_CSMS: clear and report, Accepted, the report of what was cleared.
+    TC_N_31_CSMS: clear and report, Accepted, one part with no data.
+    TC_N_32_CSMS: clear without a report, Accepted; no part follows.
+    TC_N_62_CSMS: clear and report of a customer named by a customerIdentifier.
+    """
     args, answer, parts = CASES[case]
     await server.domain.tokens.add("RFID-CUST", token_type="ISO14443")
     station_id = f"CS-{case.upper()}"

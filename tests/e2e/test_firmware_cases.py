@@ -114,7 +114,11 @@ async def test_tc_044_2_044_3_csms_firmware_update_download_or_installation_fail
     ending: list[str],
 ) -> None:
     """TC_044_2_CSMS (DownloadFailed) and TC_044_3_CSMS (InstallationFailed): the statuses reach the
-    event stream and the firmware version stays."""
+    event stream and the firmware version stays.
+
+    TC_044_2_CSMS: UpdateFirmware; Downloading, DownloadFailed; the version stays.
+    TC_044_3_CSMS: UpdateFirmware; Downloading, Downloaded, Installing, InstallationFailed; the version stays.
+    """
     events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CP-FW"]))
     try:
         await command(operator_http, "CP-FW", "update_firmware", location=location)
@@ -276,7 +280,18 @@ async def test_tc_l_02_03_04_06_07_08_09_csms_secure_firmware_update_outcomes(
     station answers and reports (InstallScheduled, DownloadScheduled, RevokedCertificate,
     InvalidSignature, DownloadFailed, InstallVerificationFailed, InstallationFailed), the operator
     sees the answer and every FirmwareStatusNotification is answered and passed on with the request
-    id."""
+    id.
+
+    TC_L_02_CSMS: Accepted; Downloading, Downloaded, SignatureVerified, InstallScheduled, Installing,
+        Installed.
+    TC_L_03_CSMS: Accepted; DownloadScheduled, Downloading, Downloaded, SignatureVerified, Installing,
+        Installed.
+    TC_L_04_CSMS: the station answers RevokedCertificate; the operator sees it.
+    TC_L_06_CSMS: Accepted; Downloading, Downloaded, InvalidSignature.
+    TC_L_07_CSMS: Accepted; Downloading, DownloadFailed.
+    TC_L_08_CSMS: Accepted; Downloading, Downloaded, SignatureVerified, InstallVerificationFailed.
+    TC_L_09_CSMS: Accepted; Downloading, Downloaded, SignatureVerified, Installing, InstallationFailed.
+    """
     station = await ChargingStation.online(server, "CS-L")
     events = server.bus.subscribe(EventFilter.of(["station.firmware_status"], ["CS-L"]))
     try:

@@ -36,7 +36,11 @@ async def test_tc_n_25_35_csms_retrieve_log_success(
     server: Runtime, operator_http: httpx.AsyncClient, log_type: str
 ) -> None:
     """TC_N_25_CSMS (DiagnosticsLog) and TC_N_35_CSMS (SecurityLog): GetLog with the log type,
-    a request id and the upload location; Accepted; Uploading and Uploaded with that request id."""
+    a request id and the upload location; Accepted; Uploading and Uploaded with that request id.
+
+    TC_N_25_CSMS: GetLog DiagnosticsLog, Accepted with a file name; Uploading, Uploaded.
+    TC_N_35_CSMS: GetLog SecurityLog, Accepted with a file name; Uploading, Uploaded.
+    """
     station = await ChargingStation.online(server, "CS-N25")
     events = server.bus.subscribe(EventFilter.of(["station.log_status"], ["CS-N25"]))
     try:

@@ -28,7 +28,12 @@ async def test_tc_f_03_e_21_csms_remote_start_and_stop_through_the_api_watched_s
     token and EVSE, then Started RemoteStart without an Authorize) and TC_E_21_CSMS
     (RequestStopTransaction, Ended RemoteStop, stoppedReason Remote), driven through the operator
     API: the session shows on the event stream with live power and energy, a signed webhook
-    reports its start and end, and the CSV export has it."""
+    reports its start and end, and the CSV export has it.
+
+    TC_F_03_CSMS: RequestStartTransaction with token and EVSE, Accepted; Started RemoteStart without an
+        Authorize; stored with trigger RemoteStart.
+    TC_E_21_CSMS: RequestStopTransaction, Accepted; Ended RemoteStop, stoppedReason Remote, stored so.
+    """
     server = await server_factory(webhook_backoff=0.05)
     station = SimulatedStation201(
         StationConfig("E2E-201", server.ocpp_url, meter_interval=0.1, unplug_seconds=0.0, ramp_seconds=0.0)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
 
@@ -20,6 +21,7 @@ from opencsms.simulate.state import StationConfig
 from opencsms.simulate.station16 import SimulatedStation16
 from opencsms.simulate.station201 import SimulatedStation201
 from opencsms.simulate.station_base import SimulatedStationBase
+from tests.e2e.scripted import ChargingStation, command_answered
 from tests.e2e.test_security_basic_auth import wait_events
 
 pytestmark = pytest.mark.e2e
@@ -143,8 +145,16 @@ def root_certificate(name: str) -> str:
     return CertificateAuthority.create(name).pem
 
 
-async def test_tc_m_01_02_05_13_18_19_20_21_csms_certificate_management(csms: Runtime) -> None:
-    """TC_M_01/02 install roots, TC_M_05 a refused install, TC_M_13/18/19 list them, TC_M_20/21 delete."""
+async def test_tc_m_01_02_13_18_19_20_csms_certificate_management(csms: Runtime) -> None:
+    """Root certificates installed, listed and deleted on a 2.0.1 station; a leaf certificate is
+    refused as a root and a second delete is NotFound.
+
+    TC_M_19_CSMS: GetInstalledCertificateIds before any install: NotFound.
+    TC_M_01_CSMS: InstallCertificate CSMSRootCertificate, Accepted.
+    TC_M_02_CSMS: InstallCertificate ManufacturerRootCertificate, Accepted.
+    TC_M_13_CSMS: GetInstalledCertificateIds for ManufacturerRootCertificate lists that one.
+    TC_M_18_CSMS: GetInstalledCertificateIds for all types lists both.
+    TC_M_20_CSMS: DeleteCertificate with the listed hash data, Accepted; one certificate is left."""
     station = await online(SimulatedStation201(StationConfig("CS-M", url=csms.ocpp_url)))
     run = csms.sessions.execute
     assert (await run("CS-M", c.GetInstalledCertificateIds())).status == "NotFound"  # TC_M_19
@@ -156,9 +166,7 @@ async def test_tc_m_01_02_05_13_18_19_20_21_csms_certificate_management(csms: Ru
     ).status == "Accepted"
     leaf_ca = CertificateAuthority.create("x")
     leaf = certificate_pem(leaf_ca.issue_server_certificate(generate_key(), ["leaf.example"]))
-    assert (
-        await run("CS-M", c.InstallCertificate("CSMSRootCertificate", leaf))
-    ).status == "Rejected"  # TC_M_05
+    assert (await run("CS-M", c.InstallCertificate("CSMSRootCertificate", leaf))).status == "Rejected"
     makers = await run("CS-M", c.GetInstalledCertificateIds(("ManufacturerRootCertificate",)))  # TC_M_13
     assert [e["certificateType"] for e in makers.response["certificateHashDataChain"]] == [
         "ManufacturerRootCertificate"
@@ -171,7 +179,7 @@ async def test_tc_m_01_02_05_13_18_19_20_21_csms_certificate_management(csms: Ru
     ]
     target = chain[0]["certificateHashData"]
     assert (await run("CS-M", c.DeleteCertificate(target))).status == "Accepted"  # TC_M_20
-    assert (await run("CS-M", c.DeleteCertificate(target))).status == "NotFound"  # TC_M_21
+    assert (await run("CS-M", c.DeleteCertificate(target))).status == "NotFound"
     assert len((await run("CS-M", c.GetInstalledCertificateIds())).response["certificateHashDataChain"]) == 1
     await station.disconnect()
 
@@ -179,7 +187,13 @@ async def test_tc_m_01_02_05_13_18_19_20_21_csms_certificate_management(csms: Ru
 async def test_tc_075_1_075_2_076_csms_install_and_delete_certificates_on_a_1_6_station(
     csms: Runtime,
 ) -> None:
-    """TC_075_1/2_CSMS install Manufacturer and Central System roots; TC_076_CSMS delete one."""
+    """TC_075_1/2_CSMS install Manufacturer and Central System roots; TC_076_CSMS delete one.
+
+    TC_075_1_CSMS: InstallCertificate ManufacturerRootCertificate, Accepted.
+    TC_075_2_CSMS: InstallCertificate CentralSystemRootCertificate (1.6 spelling), Accepted.
+    TC_076_CSMS: GetInstalledCertificateIds, then DeleteCertificate with its hash data, Accepted; listing
+        again is NotFound.
+    """
     station = await online(SimulatedStation16(StationConfig("CP-075", url=csms.ocpp_url)))
     run = csms.sessions.execute
     assert (
@@ -223,3 +237,52 @@ async def test_expiring_certificates_trigger_a_renewal(csms: Runtime) -> None:
     assert await csms.domain.certificates.trigger_renewals(dt.timedelta(days=30), lambda _: True) == []
     assert isinstance(station.security.certificate, x509.Certificate)
     await station.disconnect()
+
+
+HASH_DATA = {
+    "hashAlgorithm": "SHA256",
+    "issuerNameHash": "a" * 64,
+    "issuerKeyHash": "b" * 64,
+    "serialNumber": "1f",
+}
+
+
+async def test_tc_m_05_csms_install_ca_certificate_failed(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_M_05_CSMS: InstallCertificate of a CSMSRootCertificate; the station answers Failed and the
+    operator is shown Failed."""
+    station = await ChargingStation.online(server, "CS-M05")
+    root = root_certificate("root M05")
+    sent, result = await command_answered(
+        operator_http,
+        station.raw,
+        "CS-M05",
+        "install_certificate",
+        {"certificate_type": "CSMSRootCertificate", "certificate": root},
+        "InstallCertificate",
+        {"status": "Failed"},
+    )
+    assert sent == {"certificateType": "CSMSRootCertificate", "certificate": root}
+    assert result["action"] == "InstallCertificate" and result["status"] == "Failed"
+    await station.close()
+
+
+async def test_tc_m_21_csms_delete_certificate_failed(
+    server: Runtime, operator_http: httpx.AsyncClient
+) -> None:
+    """TC_M_21_CSMS: DeleteCertificate with the certificate's hash data; the station answers Failed
+    and the operator is shown Failed."""
+    station = await ChargingStation.online(server, "CS-M21")
+    sent, result = await command_answered(
+        operator_http,
+        station.raw,
+        "CS-M21",
+        "delete_certificate",
+        {"certificate_hash_data": HASH_DATA},
+        "DeleteCertificate",
+        {"status": "Failed"},
+    )
+    assert sent == {"certificateHashData": HASH_DATA}
+    assert result["action"] == "DeleteCertificate" and result["status"] == "Failed"
+    await station.close()

@@ -99,7 +99,12 @@ async def test_tc_017_2_030_031_csms_unlock_connector_not_unlocked(
 ) -> None:
     """TC_017_2_CSMS (fixed cable: NotSupported), TC_030_CSMS (UnlockFailed), TC_031_CSMS (unknown
     connector: NotSupported): the CSMS sends UnlockConnector for the connector asked and reports
-    the charge point's answer."""
+    the charge point's answer.
+
+    TC_017_2_CSMS: UnlockConnector for connector 1 with a fixed cable: NotSupported.
+    TC_030_CSMS: UnlockConnector for connector 1: UnlockFailed.
+    TC_031_CSMS: UnlockConnector for connector 3, which the charge point lacks: NotSupported.
+    """
     point = await ChargePoint.online(server, "CP-UNLOCK")
     sent, result = await command_answered(
         operator_http,

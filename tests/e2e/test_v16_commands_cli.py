@@ -90,7 +90,11 @@ async def test_tc_013_014_csms_reset(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
     """TC_013_CSMS (Hard) and TC_014_CSMS (Soft): the CSMS sends Reset with that type; Accepted; the
-    charge point reboots: its BootNotification is Accepted and recorded, its connectors report in."""
+    charge point reboots: its BootNotification is Accepted and recorded, its connectors report in.
+
+    TC_013_CSMS: Reset type Hard, Accepted; the charge point boots again and reports its connectors.
+    TC_014_CSMS: Reset type Soft, Accepted; the charge point boots again and reports its connectors.
+    """
     record = await server.domain.stations.get("CP-CLI")
     assert record is not None and record.last_boot is not None
     boots_before, booted_before = station.stats.boots, record.last_boot
@@ -116,7 +120,14 @@ async def test_tc_019_1_019_2_021_040_1_040_2_csms_get_and_change_configuration(
     server: Runtime, station: SimulatedStation16, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """TC_019_1/2 (all keys, one key), TC_021 (change), TC_040_1 (unknown key NotSupported),
-    TC_040_2 (invalid value Rejected): the answers are shown and only the accepted value is kept."""
+    TC_040_2 (invalid value Rejected): the answers are shown and only the accepted value is kept.
+
+    TC_019_1_CSMS: GetConfiguration without keys returns all keys.
+    TC_019_2_CSMS: GetConfiguration for named keys: the known one's value, the unknown one listed.
+    TC_021_CSMS: ChangeConfiguration MeterValueSampleInterval 30, Accepted and kept.
+    TC_040_1_CSMS: ChangeConfiguration of an unknown key: NotSupported, nothing kept.
+    TC_040_2_CSMS: ChangeConfiguration with an invalid value: Rejected, the old value kept.
+    """
     code, out = await cli(server, capsys, "get-configuration", "CP-CLI")
     keys = {k["key"] for k in out["response"]["configurationKey"]}
     assert code == 0 and out["request"] == {} and {"HeartbeatInterval", "MeterValueSampleInterval"} <= keys

@@ -118,7 +118,13 @@ async def test_tc_048_1_048_2_048_3_048_4_csms_reservation_refused(
     """TC_048_1_CSMS (connector Faulted), TC_048_2_CSMS (cable plugged in: Preparing), TC_048_3_CSMS
     (ChangeAvailability Inoperative, Unavailable) and TC_048_4_CSMS (Rejected): ReserveNow for the
     connector and the valid tag is answered Faulted, Occupied, Unavailable and Rejected, each
-    kept as the reservation's status."""
+    kept as the reservation's status.
+
+    TC_048_1_CSMS: the connector is Faulted: ReserveNow answered Faulted.
+    TC_048_2_CSMS: the cable is plugged in (Preparing): ReserveNow answered Occupied.
+    TC_048_3_CSMS: ChangeAvailability Inoperative, Unavailable: ReserveNow answered Unavailable.
+    TC_048_4_CSMS: ReserveNow answered Rejected.
+    """
     await station.send_status(1, "Faulted", "GroundFailure")
     faulted = await command(operator_http, "reserve_now", id_token=TAG, connector_id=1)
     assert faulted["status"] == "Faulted"
@@ -206,7 +212,11 @@ async def test_tc_042_1_043_1_csms_local_list_not_supported(
     server: Runtime, station: SimulatedStation16, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_042_1_CSMS / TC_043_1_CSMS: a charge point without local lists answers version -1 and
-    NotSupported; the CSMS records no version."""
+    NotSupported; the CSMS records no version.
+
+    TC_042_1_CSMS: GetLocalListVersion answered -1 (no local list); no version recorded.
+    TC_043_1_CSMS: SendLocalList answered NotSupported; no version recorded.
+    """
     changed = await command(operator_http, "set_configuration", key="LocalAuthListEnabled", value="false")
     assert changed["status"] == "Accepted"
     assert (await command(operator_http, "get_local_list_version"))["response"] == {"listVersion": -1}

@@ -150,7 +150,12 @@ async def test_start_transaction_retried_after_lost_answer_gets_same_id(server: 
 async def test_tc_023_1_023_2_023_3_csms_start_charging_session_authorize_not_accepted(
     server: Runtime, setup: str, expected: str
 ) -> None:
-    """TC_023_1/2/3_CSMS: invalid, expired and blocked tags are told so; the transaction is still stored."""
+    """TC_023_1/2/3_CSMS: invalid, expired and blocked tags are told so; the transaction is still stored.
+
+    TC_023_1_CSMS: Authorize of an unknown tag: Invalid.
+    TC_023_2_CSMS: Authorize of an expired tag: Expired.
+    TC_023_3_CSMS: Authorize of a blocked tag: Blocked.
+    """
     from datetime import UTC, datetime
 
     if setup == "expired":

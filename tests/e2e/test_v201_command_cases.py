@@ -140,7 +140,13 @@ async def test_tc_e_29_31_33_csms_transaction_status_with_messages_in_queue(
 ) -> None:
     """TC_E_29_CSMS (ongoing, messages queued), TC_E_31_CSMS (ended, messages queued) and
     TC_E_33_CSMS (no transactionId, messages queued): the CSMS asks for the station's
-    transaction id, shows the answer, and takes the queued events that follow."""
+    transaction id, shows the answer, and takes the queued events that follow.
+
+    TC_E_29_CSMS: GetTransactionStatus with the transaction id: messagesInQueue and ongoingIndicator true; the
+        queued event follows.
+    TC_E_31_CSMS: the same for an ended transaction: ongoingIndicator false; its queued Ended event follows.
+    TC_E_33_CSMS: GetTransactionStatus without an id: messagesInQueue true.
+    """
     station = await ChargingStation.online(server, "CS-E29")
     tx_id = await running(server, station, "tx-e29")
     sent, result = await command(
@@ -305,7 +311,12 @@ async def test_tc_f_13_14_csms_trigger_message_transaction_event(
     server: Runtime, operator_http: httpx.AsyncClient
 ) -> None:
     """TC_F_13_CSMS (one EVSE) and TC_F_14_CSMS (all EVSEs): TriggerMessage TransactionEvent;
-    the station sends Updated with triggerReason Trigger for each running transaction."""
+    the station sends Updated with triggerReason Trigger for each running transaction.
+
+    TC_F_13_CSMS: TriggerMessage TransactionEvent for EVSE 1: its transaction's Updated Trigger event is
+        stored.
+    TC_F_14_CSMS: TriggerMessage TransactionEvent for all EVSEs: both transactions' Updated Trigger events.
+    """
     station = await ChargingStation.online(server, "CS-F13")
     await running(server, station, "tx-f13-1", evse=1)
     await running(server, station, "tx-f13-2", evse=2)
@@ -403,7 +414,14 @@ async def test_tc_g_11_14_17_csms_change_availability_with_ongoing_transaction(
     charges, the CSMS sends ChangeAvailability Inoperative for that target; the station answers
     Scheduled (for the station, its idle EVSE goes Unavailable at once); the transaction goes on,
     then StopAuthorized, EVConnectedPostSession, EVDisconnected, and the connector reports
-    Unavailable. The CSMS answers each and stores the transaction ended and the statuses."""
+    Unavailable. The CSMS answers each and stores the transaction ended and the statuses.
+
+    TC_G_11_CSMS: Inoperative for EVSE 1 while it charges: Scheduled; after the transaction, Unavailable.
+    TC_G_14_CSMS: Inoperative for the station: Scheduled; the idle EVSE at once, EVSE 1 after its transaction,
+        Unavailable.
+    TC_G_17_CSMS: Inoperative for connector 1 of EVSE 1 while it charges: Scheduled; after the transaction,
+        Unavailable.
+    """
     station = await ChargingStation.online(server, "CS-G11")
     tx_id = await running(server, station, "tx-g11", evse=1)
     sent, result = await command(
@@ -467,7 +485,11 @@ async def test_tc_f_15_18_csms_trigger_message_log_and_firmware_status_idle(
 ) -> None:
     """TC_F_15_CSMS (LogStatusNotification) and TC_F_18_CSMS (FirmwareStatusNotification): the
     station, asked by a TriggerMessage while nothing runs, reports Idle; the CSMS answers it and
-    passes the status on to the event stream."""
+    passes the status on to the event stream.
+
+    TC_F_15_CSMS: TriggerMessage LogStatusNotification; the station reports Idle; passed on.
+    TC_F_18_CSMS: TriggerMessage FirmwareStatusNotification; the station reports Idle; passed on.
+    """
     station = await ChargingStation.online(server, "CS-F15")
     events = server.bus.subscribe(EventFilter.of([kind], ["CS-F15"]))
     try:

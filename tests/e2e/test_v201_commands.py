@@ -68,7 +68,14 @@ async def test_tc_f_11_12_20_23_27_csms_trigger_message(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_F_11/F_12 (MeterValues for one EVSE and all), TC_F_20 (Heartbeat), TC_F_23 (StatusNotification
-    of one EVSE), TC_F_27 (NotImplemented): the triggered messages are received and stored."""
+    of one EVSE), TC_F_27 (NotImplemented): the triggered messages are received and stored.
+
+    TC_F_11_CSMS: TriggerMessage MeterValues for EVSE 1; the triggered values are stored.
+    TC_F_12_CSMS: TriggerMessage MeterValues for all EVSEs, Accepted.
+    TC_F_20_CSMS: TriggerMessage Heartbeat, Accepted.
+    TC_F_23_CSMS: TriggerMessage StatusNotification for EVSE 2; the status is stored again.
+    TC_F_27_CSMS: TriggerMessage of a message the station does not implement: NotImplemented.
+    """
     result = await send(http, "trigger_message", message="MeterValues", evse_id=1)
     assert (
         result["request"] == {"requestedMessage": "MeterValues", "evse": {"id": 1}}
@@ -98,7 +105,15 @@ async def test_tc_g_03_04_05_06_07_08_csms_change_availability_evse_station_conn
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_G_03/G_04 (EVSE), TC_G_05/G_06 (station), TC_G_07/G_08 (connector): inoperative and back;
-    the StatusNotifications that follow update the stored connector statuses."""
+    the StatusNotifications that follow update the stored connector statuses.
+
+    TC_G_03_CSMS: EVSE 1 Inoperative: Accepted, its connectors Unavailable.
+    TC_G_04_CSMS: EVSE 1 Operative again: Available.
+    TC_G_05_CSMS: the station Inoperative: every connector Unavailable.
+    TC_G_06_CSMS: the station Operative again: Available.
+    TC_G_07_CSMS: connector 2 of EVSE 2 Inoperative: that connector alone Unavailable.
+    TC_G_08_CSMS: that connector Operative again: Available.
+    """
     result = await send(http, "change_availability", operative=False, evse_id=1)
     assert result["request"] == {"operationalStatus": "Inoperative", "evse": {"id": 1}}
     assert result["status"] == "Accepted"
@@ -145,7 +160,11 @@ async def test_tc_e_30_34_csms_get_transaction_status(
     server: Runtime, station: SimulatedStation201, http: httpx.AsyncClient
 ) -> None:
     """TC_E_30_CSMS (transaction ongoing, nothing queued) and TC_E_34_CSMS (no transactionId, nothing
-    queued); an unknown transaction is a 422 before anything is sent."""
+    queued); an unknown transaction is a 422 before anything is sent.
+
+    TC_E_30_CSMS: GetTransactionStatus with the running transaction's id: ongoing, nothing queued.
+    TC_E_34_CSMS: GetTransactionStatus without an id: nothing queued.
+    """
     ref = await station.start_transaction(1, "TAG-CMD")
     tx = await server.domain.transactions.find(STATION, ref)
     assert tx is not None

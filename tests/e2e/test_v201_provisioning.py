@@ -106,7 +106,11 @@ async def test_tc_b_12_csms_get_base_report_configuration_inventory_over_http(
 async def test_tc_b_06_07_csms_get_variables_single_and_multiple(
     server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_B_06/07_CSMS: GetVariables for one and several variables; Accepted values land in the view."""
+    """TC_B_06/07_CSMS: GetVariables for one and several variables; Accepted values land in the view.
+
+    TC_B_06_CSMS: GetVariables for one variable; its Accepted value is kept.
+    TC_B_07_CSMS: GetVariables for several; each result status, the Accepted values kept.
+    """
     code, out = await command(
         server, capsys, "get-variables", "CS-DM", "--variable", "OCPPCommCtrlr.HeartbeatInterval"
     )
@@ -156,7 +160,11 @@ async def test_tc_b_06_07_csms_get_variables_single_and_multiple(
 async def test_tc_b_09_10_csms_set_variables_single_and_multiple(
     server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """TC_B_09/10_CSMS: SetVariables; the station applies them, the view keeps value and status."""
+    """TC_B_09/10_CSMS: SetVariables; the station applies them, the view keeps value and status.
+
+    TC_B_09_CSMS: SetVariables of one variable, Accepted, applied and kept.
+    TC_B_10_CSMS: SetVariables of several: Accepted and Rejected kept as answered.
+    """
     code, out = await command(
         server, capsys, "set-variables", "CS-DM", "--set", "OCPPCommCtrlr.HeartbeatInterval=45"
     )

@@ -30,7 +30,13 @@ async def answer_next_call(station: RawStation, result: dict[str, Any]) -> list[
 
 async def test_tc_b_02_30_31_csms_cold_boot_pending(server_factory: Callable[..., Any]) -> None:
     """TC_B_02_CSMS (Pending, the CSMS may ask for reports), TC_B_30_CSMS (unprompted messages get
-    SecurityError), TC_B_31_CSMS (what a TriggerMessage asked for is accepted); then Accepted."""
+    SecurityError), TC_B_31_CSMS (what a TriggerMessage asked for is accepted); then Accepted.
+
+    TC_B_02_CSMS: BootNotification answered Pending with an interval; the CSMS may ask for a report; then
+        Accepted.
+    TC_B_30_CSMS: while Pending, unprompted messages get SecurityError.
+    TC_B_31_CSMS: while Pending, the StatusNotification a TriggerMessage asked for is accepted.
+    """
     server: Runtime = await server_factory(registration_policy="pending")
     try:
         st = await RawStation.open(server.ocpp_url, "CS-PEND", ("ocpp2.0.1",))

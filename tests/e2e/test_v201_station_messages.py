@@ -70,8 +70,8 @@ async def test_no_authorization_token_is_accepted_without_lookup(station: RawSta
 async def test_tc_c_06_07_39_csms_blocked_expired_and_group_tokens(
     server: Runtime, station: RawStation
 ) -> None:
-    """TC_C_06_CSMS: Authorize of a blocked token is Blocked. TC_C_07_CSMS: of an expired one,
-    Expired. TC_C_39_CSMS: two tokens of one group are each Accepted with the same groupIdToken
+    """TC_C_06_CSMS: Authorize of a blocked token is Blocked. TC_C_07_CSMS: Authorize of an expired
+    token is Expired. TC_C_39_CSMS: two tokens of one group are each Accepted with the same groupIdToken
     (so either may stop the other's transaction), with the cache expiry."""
     await server.domain.tokens.add("BLOCKED-1", status=AuthorizationStatus.BLOCKED)
     await server.domain.tokens.add("OLD-1", expiry_date=datetime(2020, 1, 1, tzinfo=UTC))
@@ -259,7 +259,11 @@ async def test_tc_j_04_csms_clock_aligned_signed_meter_values(server: Runtime, s
 
 async def test_tc_j_07_10_csms_sampled_values_of_a_transaction(server: Runtime, station: RawStation) -> None:
     """TC_J_07/J_09/J_10_CSMS: Transaction.Begin, periodic and Transaction.End samples of Started,
-    Updated and Ended events land with the transaction, with their contexts."""
+    Updated and Ended events land with the transaction, with their contexts.
+
+    TC_J_07_CSMS: Started with the EVSE and a Transaction.Begin sample: kept with the transaction.
+    TC_J_10_CSMS: Ended with a Transaction.End sample: kept, the meter stop set.
+    """
     await station.call(
         "TransactionEvent",
         event(

@@ -34,7 +34,13 @@ async def test_tc_e_02_09_12_csms_start_transaction_options(
     server: Runtime, trigger: str, state: str | None
 ) -> None:
     """TC_E_02 (EnergyTransfer), TC_E_09 (EVConnected), TC_E_12 (ParkingBayOccupied): a transaction
-    that starts at that point, without a token yet, is answered and stored with its trigger."""
+    that starts at that point, without a token yet, is answered and stored with its trigger.
+
+    TC_E_02_CSMS: Started at EnergyTransfer (ChargingStateChanged, Charging), no token: stored with its
+        trigger.
+    TC_E_09_CSMS: Started at EVConnected (CablePluggedIn), no token: stored with its trigger.
+    TC_E_12_CSMS: Started at ParkingBayOccupancy (EVDetected), no token: stored with its trigger.
+    """
     station = await ChargingStation.online(server, "CS-E-START")
     answer = await station.event(
         "Started", trigger, "tx-start", evse=1, state=state, meterValue=[energy(100, "Transaction.Begin")]
@@ -65,7 +71,11 @@ async def test_tc_e_03_csms_local_start_cable_plugin_first(server: Runtime) -> N
 
 async def test_tc_e_04_10_csms_local_start_authorization_first(server: Runtime) -> None:
     """TC_E_04_CSMS (authorization first, then cable and energy) and TC_E_10_CSMS (TxStartPoint
-    Authorized): Authorize, Started Authorized with the token, Occupied, EVConnected, Charging."""
+    Authorized): Authorize, Started Authorized with the token, Occupied, EVConnected, Charging.
+
+    TC_E_04_CSMS: Authorize, Started Authorized, then cable and energy: all answered, the transaction runs.
+    TC_E_10_CSMS: TxStartPoint Authorized: the Started event is the Authorized one, with the token Accepted.
+    """
     await server.domain.tokens.add("RFID-E04")
     station = await ChargingStation.online(server, "CS-E04")
     assert await station.authorize("RFID-E04") == {"status": "Accepted"}
@@ -89,7 +99,12 @@ async def test_tc_e_01_07_csms_power_path_closed_start_and_local_stop(server: Ru
     the driver's token is Authorized, and only then Started (Authorized, EVConnected, with the
     token and Transaction.Begin reading), then Charging. TC_E_07_CSMS (TxStopPoint PowerPathClosed):
     the token presented again ends it at once (Ended StopAuthorized, Local, Transaction.End). The
-    CSMS answers the tokens Accepted and stores start and stop as reported."""
+    CSMS answers the tokens Accepted and stores start and stop as reported.
+
+    TC_E_01_CSMS: cable in, Authorize, then Started Authorized (EVConnected) with the begin reading, then
+        Charging.
+    TC_E_07_CSMS: the token again: Ended StopAuthorized, Local, with the end reading.
+    """
     await server.domain.tokens.add("RFID-E01")
     station = await ChargingStation.online(server, "CS-E01")
     await station.availability(1, 1, "Occupied")
@@ -127,7 +142,11 @@ async def test_tc_e_01_07_csms_power_path_closed_start_and_local_stop(server: Ru
 
 async def test_tc_e_11_j_11_csms_signed_meter_values(server: Runtime) -> None:
     """TC_E_11_CSMS (TxStartPoint DataSigned: Started SignedDataReceived) and TC_J_11_CSMS (signed
-    sampled values): the signed data is kept with each reading."""
+    sampled values): the signed data is kept with each reading.
+
+    TC_E_11_CSMS: Started SignedDataReceived with a signed Transaction.Begin value: stored with its trigger.
+    TC_J_11_CSMS: signed sampled values in Updated: each kept with its signed data.
+    """
     station = await ChargingStation.online(server, "CS-SIGNED")
     signed = {
         "signedMeterData": "c2lnbmVk",
@@ -200,7 +219,17 @@ async def test_tc_e_08_14_15_17_19_20_22_csms_stop_transaction_options(server: R
     """TC_E_08/14/15/17/19/20/22_CSMS: from EnergyTransferStarted, the station sends the events and
     connector states of the case's stop point; every message is answered (the StopAuthorized token
     with its idTokenInfo) and the transaction is stored as ended with the station's stoppedReason
-    and last charging state, the connector with the last status reported."""
+    and last charging state, the connector with the last status reported.
+
+    TC_E_08_CSMS: Updated StopAuthorized, then Ended ChargingStateChanged at EVConnected, Local.
+    TC_E_14_CSMS: Updated StopAuthorized, Ended EVCommunicationLost (EVDisconnected), then Available.
+    TC_E_15_CSMS: Ended StopAuthorized with the token, Local.
+    TC_E_17_CSMS: from SuspendedEV, one Ended EVCommunicationLost, Idle, EVDisconnected; the connector stays
+        Occupied.
+    TC_E_19_CSMS: EVDisconnected (Updated EVCommunicationLost, Available), then Ended EVDeparted, Local.
+    TC_E_20_CSMS: from SuspendedEV, Ended EVCommunicationLost, EVDisconnected, then Available.
+    TC_E_22_CSMS: Ended ChargingStateChanged at SuspendedEV, StoppedByEV.
+    """
     steps, reason = STOP_CASES[case]
     station_id = f"CS-STOP-{case}"
     station = await ChargingStation.online(server, station_id)
@@ -305,7 +334,13 @@ async def test_tc_c_08_20_csms_authorization_through_the_cache(server: Runtime) 
 async def test_tc_j_02_03_09_csms_meter_values_in_transaction_events(server: Runtime) -> None:
     """TC_J_09_CSMS (sampled values in Updated), TC_J_02_CSMS (clock-aligned values while a
     transaction runs, MeterValueClock) and TC_J_03_CSMS (clock-aligned values in Ended): every
-    reading is kept on the transaction with its context, in order."""
+    reading is kept on the transaction with its context, in order.
+
+    TC_J_02_CSMS: clock-aligned values (MeterValueClock, Sample.Clock) in an Updated event: kept.
+    TC_J_03_CSMS: clock-aligned values and the Transaction.End value in the Ended event: kept, the meter stop
+        set.
+    TC_J_09_CSMS: sampled values (MeterValuePeriodic, Sample.Periodic) in an Updated event: kept.
+    """
     station = await ChargingStation.online(server, "CS-J")
     await charging(server, station, "tx-j", "RFID-J")
     await station.event("Updated", "MeterValuePeriodic", "tx-j", meterValue=[energy(1100)])
@@ -390,7 +425,13 @@ async def test_tc_c_47_48_49_csms_stop_transactions_with_a_master_pass(
 ) -> None:
     """TC_C_47/48/49_CSMS: a token whose group is the station's MasterPassGroupId is Accepted
     with that groupIdToken, so the station lets it stop transactions; the Ended events
-    (stoppedReason MasterPass) are answered and stored, the others go on."""
+    (stoppedReason MasterPass) are answered and stored, the others go on.
+
+    TC_C_47_CSMS: the master pass Authorize is Accepted with the MasterPassGroupId; both transactions end
+        MasterPass with its token.
+    TC_C_48_CSMS: the same, one transaction ends; the other goes on.
+    TC_C_49_CSMS: no UI: both transactions end MasterPass, each Ended event with its driver's token.
+    """
     await server.domain.tokens.add("MASTERPASS")
     await server.domain.tokens.add("RFID-MASTER", parent_id_token="MASTERPASS")
     station_id = f"CS-{case.upper()}"

@@ -7,6 +7,7 @@ from tools.conformance import (
     Case,
     CaseTest,
     case_ids_in_test_name,
+    checks_per_case,
     find_case_tests,
     first_paragraph,
     load_gaps,
@@ -90,3 +91,34 @@ def test_every_case_test_in_this_repository_says_what_it_checks() -> None:
     tests = find_case_tests(TESTS)
     assert len(tests) > 50  # the repository's own e2e tests were found
     assert undocumented(tests) == []
+    # A test of several cases says what it checks of each one.
+    unlabelled = {
+        name: missing
+        for name, test in tests.items()
+        if (missing := [case for case in case_ids_in_test_name(name) if case not in test.per_case])
+        and len(case_ids_in_test_name(name)) > 1
+    }
+    assert unlabelled == {}
+
+
+def test_a_test_of_several_cases_says_what_it_checks_of_each() -> None:
+    docstring = (
+        "TC_C_06_CSMS: a blocked token is Blocked. TC_C_07_CSMS: an expired one,\n    Expired.\n\n"
+        "    TC_C_39_CSMS: a group's tokens share its id.\n    TC_C_06_CSMS: said twice, the first counts."
+    )
+    assert checks_per_case(docstring) == {
+        "TC_C_06_CSMS": "a blocked token is Blocked.",
+        "TC_C_07_CSMS": "an expired one, Expired.",
+        "TC_C_39_CSMS": "a group's tokens share its id.",
+    }
+    assert checks_per_case("TC_A_01 (no label): nothing") == {}
+    cases = {
+        case_id: Case(case_id, "Authorize", "OCPP 2.0.1")
+        for case_id in ("TC_C_06_CSMS", "TC_C_07_CSMS", "TC_C_08_CSMS")
+    }
+    test = CaseTest(("tests/test_c.py",), "All of them.", checks_per_case(docstring))
+    page, _ = render(cases, {"test_tc_c_06_07_08_csms_tokens": test})
+    assert (
+        "| TC_C_07_CSMS | Authorize | `test_tc_c_06_07_08_csms_tokens` | an expired one, Expired. |" in page
+    )
+    assert "| TC_C_08_CSMS | Authorize | `test_tc_c_06_07_08_csms_tokens` | All of them. |" in page
