@@ -10,7 +10,7 @@ from tests.conftest import admin_key, auth
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["/", "/stations", "/stations/CP%201", "/sessions", "/sessions/7", "/tokens", "/login"]
+PAGES = ["/", "/stations", "/stations/CP%201", "/sessions", "/sessions/7", "/tokens", "/audit", "/login"]
 
 
 @pytest.mark.parametrize("path", PAGES)

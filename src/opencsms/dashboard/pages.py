@@ -66,6 +66,11 @@ async def tokens_page(request: Request) -> HTMLResponse:
     return _render(request, "tokens.html", "/tokens")
 
 
+@router.get("/audit")
+async def audit_page(request: Request) -> HTMLResponse:
+    return _render(request, "audit.html", "/audit")
+
+
 @router.get("/login")
 async def login_page(request: Request) -> HTMLResponse:
     oidc = request.app.state.opencsms.oidc is not None
