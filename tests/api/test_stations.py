@@ -83,10 +83,13 @@ async def test_connectors_and_their_status_history(server: Runtime, client: http
         await st.call("BootNotification", BOOT16)
         for status in ("Available", "Preparing", "Charging"):
             await st.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": status})
-        connectors = (await client.get("/api/v1/stations/CP-ST/connectors")).json()
+        connectors = (await client.get("/api/v1/stations/CP-ST/connectors")).json()["items"]
         assert [(c["evse_id"], c["connector_id"], c["status"]) for c in connectors] == [(0, 1, "Charging")]
         history = (await client.get("/api/v1/stations/CP-ST/connectors/1/history")).json()
-        assert [h["status"] for h in history] == ["Charging", "Preparing", "Available"]
+        assert [h["status"] for h in history["items"]] == ["Charging", "Preparing", "Available"]
+        assert history["total"] == 3
+        older = (await client.get("/api/v1/stations/CP-ST/connectors/1/history", params={"offset": 1})).json()
+        assert [h["status"] for h in older["items"]] == ["Preparing", "Available"] and older["total"] == 3
         assert (await client.get("/api/v1/stations/NOPE/connectors")).status_code == 404
         assert (await client.get("/api/v1/stations/NOPE/connectors/1/history")).status_code == 404
     finally:

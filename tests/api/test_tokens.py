@@ -27,9 +27,12 @@ async def test_token_lifecycle(server: Runtime, client: httpx.AsyncClient) -> No
     assert group["total"] == 2
     only_blocked = (await client.get("/api/v1/id-tokens", params={"status": "Blocked"})).json()
     assert [t["id_token"] for t in only_blocked["items"]] == ["RFID-1"]
-    assert (await client.get("/api/v1/id-token-groups")).json() == [
-        {"parent_id_token": "FLEET", "members": 2}
-    ]
+    assert (await client.get("/api/v1/id-token-groups")).json() == {
+        "items": [{"parent_id_token": "FLEET", "members": 2}],
+        "total": 1,
+        "limit": 50,
+        "offset": 0,
+    }
     assert (await client.get("/api/v1/id-tokens/RFID-2")).json()["parent_id_token"] == "FLEET"
     assert (await client.delete("/api/v1/id-tokens/RFID-2")).status_code == 204
     assert (await client.get("/api/v1/id-tokens/RFID-2")).status_code == 404

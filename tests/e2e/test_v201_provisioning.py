@@ -94,8 +94,9 @@ async def test_tc_b_12_csms_get_base_report_configuration_inventory_over_http(
             return progress is not None and progress.complete
 
         await poll(complete)
-        view = (await http.get("/api/v1/stations/CS-DM/configuration")).json()
-        keys = {entry["key"] for entry in view}
+        view = (await http.get("/api/v1/stations/CS-DM/configuration", params={"limit": 1000})).json()
+        assert view["total"] == len(view["items"])
+        keys = {entry["key"] for entry in view["items"]}
         assert "SampledDataCtrlr.TxUpdatedInterval" in keys
         assert "ChargingStation.Model" not in keys  # read-only: not configuration
         unknown = await http.get("/api/v1/stations/NOPE/configuration")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from opencsms.api.problems import Problem
@@ -61,6 +61,18 @@ def page_params(
     ] = None,
 ) -> PageParams:
     return PageParams(limit, offset, sort)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def one_order(params: PageParams, order: str) -> None:
+    """For a list kept in one order (``-id``: newest first): ``sort`` may only name that order.
+
+    Raises a 422 problem for any other.
+    """
+    if params.sort not in (None, order):
+        raise Problem(422, "Invalid sort", f"this list is sorted by {order!r} only")
 
 
 def page_in_memory(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from opencsms.api.deps import DomainDep
+from opencsms.api.paging import Page, PageDep, one_order
 from opencsms.api.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["reservations"])
@@ -19,13 +20,20 @@ StationId = Annotated[str, Path(min_length=1, max_length=48, description="the st
 @router.get("/reservations")
 async def list_reservations(
     domain: DomainDep,
+    page: PageDep,
     station_id: Annotated[str | None, Query(max_length=48)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     """Reservations, newest first, with their status: Requested, the station's answer (Accepted,
     Faulted, Occupied, Rejected, Unavailable; Failed for a CALLERROR, Unanswered for none), then
-    Used, Cancelled, Expired or Removed."""
-    return {"items": [asdict(r) for r in await domain.reservations.list(station_id, limit)]}
+    Used, Cancelled, Expired or Removed. Sorted by ``-id`` only."""
+    one_order(page, "-id")
+    found = await domain.reservations.list(station_id, page.limit, page.offset)
+    return Page[dict[str, Any]](
+        items=[asdict(r) for r in found],
+        total=await domain.reservations.count(station_id),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/reservations/{reservation_id}", responses={404: {"description": "no such reservation"}})

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep, SessionsDep, api_state
+from opencsms.api.paging import Page, PageDep, one_order
 from opencsms.api.problems import Problem, command_problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
@@ -138,10 +139,17 @@ async def raise_profile(
 @router.get("/security-events")
 async def security_events(
     domain: DomainDep,
+    page: PageDep,
     station_id: Annotated[str | None, Query(max_length=48)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
-    """Security events, newest first: what stations reported (SecurityEventNotification) and what
-    the CSMS noticed (failed logins, refused certificates, takeovers), as ``{"items": [...]}``."""
-    events = await domain.security.list_events(station_id=station_id, limit=limit)
-    return {"items": [asdict(e) for e in events]}
+) -> Page[dict[str, Any]]:
+    """Security events, newest first (``-id`` only): what stations reported
+    (SecurityEventNotification) and what the CSMS noticed (failed logins, refused certificates,
+    takeovers)."""
+    one_order(page, "-id")
+    events = await domain.security.list_events(station_id=station_id, limit=page.limit, offset=page.offset)
+    return Page[dict[str, Any]](
+        items=[asdict(e) for e in events],
+        total=await domain.security.count_events(station_id=station_id),
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from pydantic import Field
 
 from opencsms.api.deps import DomainDep, Operator, SessionsDep, api_state
+from opencsms.api.paging import Page, PageDep, one_order, page_in_memory
 from opencsms.api.problems import Problem, command_problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
@@ -101,9 +102,11 @@ def _bad(exc: Exception) -> Problem:
 
 
 @router.get("/sites")
-async def list_sites(domain: DomainDep) -> list[dict[str, Any]]:
+async def list_sites(domain: DomainDep, page: PageDep) -> Page[dict[str, Any]]:
+    """Sites (grid connections) with their limits. Sort by id."""
     layout = await domain.sites.layout()
-    return [_site_out(site) for site in layout.sites.values()]
+    sites = [_site_out(site) for site in layout.sites.values()]
+    return page_in_memory(sites, page, {"id": lambda site: site["id"]}, "id")
 
 
 @router.put("/sites/{site_id}", dependencies=[Operator])
@@ -198,11 +201,19 @@ async def put_prices(site_id: SiteId, body: PricesIn, domain: DomainDep) -> dict
 
 
 @router.get("/sites/{site_id}/prices")
-async def get_prices(site_id: SiteId, domain: DomainDep) -> list[dict[str, Any]]:
-    return [
-        {"start": s.start.isoformat(), "seconds": s.seconds, "price": s.price}
-        for s in await domain.sites.prices(site_id)
-    ]
+async def get_prices(site_id: SiteId, domain: DomainDep, page: PageDep) -> Page[dict[str, Any]]:
+    """The site's price slots by start time (``start`` only)."""
+    one_order(page, "start")
+    slots = sorted(await domain.sites.prices(site_id), key=lambda s: s.start)
+    return Page[dict[str, Any]](
+        items=[
+            {"start": s.start.isoformat(), "seconds": s.seconds, "price": s.price}
+            for s in slots[page.offset : page.offset + page.limit]
+        ],
+        total=len(slots),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get("/sites/{site_id}/power")
@@ -233,10 +244,12 @@ async def put_needs(
 
 
 @router.get("/stations/{station_id}/charging-profiles")
-async def list_profiles(station_id: StationId, domain: DomainDep) -> list[dict[str, Any]]:
-    """What the station holds, as the CSMS knows it (source CSO: set by this CSMS)."""
+async def list_profiles(station_id: StationId, domain: DomainDep, page: PageDep) -> Page[dict[str, Any]]:
+    """What the station holds, as the CSMS knows it (source CSO: set by this CSMS). Sort by
+    evse_id."""
     held = await domain.station_profiles.installed_with_source(station_id)
-    return [{"evse_id": p.evse_id, "source": source, "profile": profile_to_json(p)} for p, source in held]
+    profiles = [{"evse_id": p.evse_id, "source": source, "profile": profile_to_json(p)} for p, source in held]
+    return page_in_memory(profiles, page, {"evse_id": lambda entry: entry["evse_id"]}, "evse_id")
 
 
 @router.post("/stations/{station_id}/charging-profiles", dependencies=[Operator])

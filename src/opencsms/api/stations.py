@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import Field
 
 from opencsms.api.deps import DomainDep, SessionsDep
-from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
+from opencsms.api.paging import Page, PageDep, PageParams, one_order, page_in_memory, page_params
 from opencsms.api.problems import Problem
 from opencsms.api.request_body import RequestBody
 from opencsms.api.views import ConnectorOut, StationOut
@@ -64,12 +64,21 @@ async def get_station(station_id: StationId, domain: DomainDep, sessions: Sessio
     return StationOut.of(station, sessions.is_connected(station))
 
 
+_CONNECTOR_SORT_FIELDS = {
+    "evse_id": lambda c: (c.evse_id, c.connector_id),
+    "status": lambda c: c.status,
+    "updated_at": lambda c: c.updated_at,
+}
+
+
 @router.get("/{station_id}/connectors", responses=_NOT_FOUND)
-async def list_connectors(station_id: StationId, domain: DomainDep) -> list[ConnectorOut]:
-    """The station's EVSEs and connectors with their last status (EVSE 0 for OCPP 1.6 connectors)."""
+async def list_connectors(station_id: StationId, domain: DomainDep, page: PageDep) -> Page[ConnectorOut]:
+    """The station's EVSEs and connectors with their last status (EVSE 0 for OCPP 1.6 connectors),
+    by EVSE then connector. Sort by evse_id, status, updated_at."""
     if await domain.stations.get(station_id) is None:
         raise Problem(404, "Not found", f"no station {station_id}")
-    return [ConnectorOut.of(c) for c in await domain.stations.connectors(station_id)]
+    connectors = [ConnectorOut.of(c) for c in await domain.stations.connectors(station_id)]
+    return page_in_memory(connectors, page, _CONNECTOR_SORT_FIELDS, "evse_id")
 
 
 @router.get("/{station_id}/connectors/{connector_id}/history", responses=_NOT_FOUND)
@@ -77,14 +86,21 @@ async def connector_history(
     station_id: StationId,
     connector_id: Annotated[int, Path(ge=0, le=2**31 - 1)],
     domain: DomainDep,
+    page: PageDep,
     evse_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[ConnectorOut]:
-    """The connector's status history, newest first (``evse_id`` to pick one EVSE's connector)."""
+) -> Page[ConnectorOut]:
+    """The connector's status history, newest first (``-updated_at``; ``evse_id`` to pick one
+    EVSE's connector)."""
+    one_order(page, "-updated_at")
     if await domain.stations.get(station_id) is None:
         raise Problem(404, "Not found", f"no station {station_id}")
-    history = await domain.stations.status_history(station_id, connector_id, limit, evse_id=evse_id)
-    return [ConnectorOut.of(c) for c in history]
+    history = await domain.stations.status_history(
+        station_id, connector_id, page.limit, evse_id=evse_id, offset=page.offset
+    )
+    total = await domain.stations.count_status_history(station_id, connector_id, evse_id=evse_id)
+    return Page[ConnectorOut](
+        items=[ConnectorOut.of(c) for c in history], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 class StationCreate(RequestBody):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from opencsms.api.deps import DomainDep
-from opencsms.api.paging import Page, PageParams, page_in_memory, page_params
+from opencsms.api.paging import Page, PageDep, PageParams, page_in_memory, page_params
 from opencsms.api.problems import Problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import registry
@@ -88,13 +88,16 @@ async def list_tokens(
 
 
 @groups_router.get("")
-async def list_groups(domain: DomainDep) -> list[TokenGroupOut]:
-    """Token groups (parent id tokens) with how many tokens each has."""
+async def list_groups(domain: DomainDep, page: PageDep) -> Page[TokenGroupOut]:
+    """Token groups (parent id tokens) with how many tokens each has. Sort by parent_id_token,
+    members."""
     counts: dict[str, int] = {}
     for token in await domain.tokens.list():
         if token.parent_id_token:
             counts[token.parent_id_token] = counts.get(token.parent_id_token, 0) + 1
-    return [TokenGroupOut(parent_id_token=g, members=n) for g, n in sorted(counts.items())]
+    groups = [TokenGroupOut(parent_id_token=g, members=n) for g, n in counts.items()]
+    fields = {"parent_id_token": lambda g: g.parent_id_token, "members": lambda g: g.members}
+    return page_in_memory(groups, page, fields, "parent_id_token")
 
 
 @router.post("", status_code=201, responses={409: {"description": "the token exists"}})

@@ -54,7 +54,7 @@ def read_prices(path: Path) -> list[dict[str, Any]]:
 def _site(args: argparse.Namespace) -> int:
     action = args.site_action
     if action == "list":
-        return _call(args, "GET", "/sites")
+        return _call(args, "GET", "/sites", params={"limit": 1000})
     if action == "show":
         return _call(args, "GET", f"/sites/{args.site_id}")
     if action == "power":
@@ -83,7 +83,7 @@ def _site(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     action = args.profile_action
     if action == "list":
-        return _call(args, "GET", f"/stations/{args.station_id}/charging-profiles")
+        return _call(args, "GET", f"/stations/{args.station_id}/charging-profiles", params={"limit": 1000})
     if action == "set":
         try:
             profile = json.loads(Path(args.file).read_text())

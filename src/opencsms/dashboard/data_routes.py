@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from opencsms.api.deps import DomainDep, SessionsDep
+from opencsms.api.paging import Page, PageDep, one_order
 from opencsms.api.problems import Problem
 from opencsms.dashboard.fleet_summary import summarize
 from opencsms.dashboard.session_series import session_events, session_series
@@ -70,12 +71,18 @@ async def session_charts(
 async def station_security_events(
     domain: DomainDep,
     station_id: Annotated[str, Path(min_length=1, max_length=48)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    """The station's latest security events, newest first (the station's SecurityEventNotifications
-    and what the CSMS noticed, such as failed logins), as ``{"items": [...]}``."""
-    events = await domain.security.list_events(station_id=station_id, limit=limit)
-    return {"items": [{**asdict(e), "occurred_at": e.occurred_at.isoformat()} for e in events]}
+    page: PageDep,
+) -> Page[dict[str, Any]]:
+    """The station's latest security events, newest first (``-id`` only: the station's
+    SecurityEventNotifications and what the CSMS noticed, such as failed logins)."""
+    one_order(page, "-id")
+    events = await domain.security.list_events(station_id=station_id, limit=page.limit, offset=page.offset)
+    return Page[dict[str, Any]](
+        items=[{**asdict(e), "occurred_at": e.occurred_at.isoformat()} for e in events],
+        total=await domain.security.count_events(station_id=station_id),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 def _transaction_view(tx: Any) -> dict[str, Any]:

@@ -107,10 +107,16 @@ class ReservationService:
         row = await self._store.read(lambda c: rows.get(c, reservation_id))
         return None if row is None else _reservation(row, self._clock())
 
-    async def list(self, station_id: str | None = None, limit: int = 100) -> builtins.list[Reservation]:
-        found = await self._store.read(lambda c: rows.of_station(c, station_id, limit))
+    async def list(
+        self, station_id: str | None = None, limit: int = 100, offset: int = 0
+    ) -> builtins.list[Reservation]:
+        """Newest first."""
+        found = await self._store.read(lambda c: rows.of_station(c, station_id, limit, offset))
         now = self._clock()
         return [_reservation(r, now) for r in found]
+
+    async def count(self, station_id: str | None = None) -> int:
+        return await self._store.read(lambda c: rows.count(c, station_id))
 
     async def set_status(
         self, station_id: str, reservation_id: int, status: str, *, transaction_id: int | None = None

@@ -358,7 +358,9 @@ class SecurityService:
         event_type: str | None = None,
         before_id: int | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> builtins.list[SecurityEventRecord]:
+        """Newest first."""
         rows = await self._store.read(
             lambda c: security_rows.events(
                 c,
@@ -367,6 +369,7 @@ class SecurityService:
                 event_type=event_type,
                 before_id=before_id,
                 limit=limit,
+                offset=offset,
             )
         )
         return [
@@ -382,6 +385,9 @@ class SecurityService:
             )
             for r in rows
         ]
+
+    async def count_events(self, *, station_id: str | None = None) -> int:
+        return await self._store.read(lambda c: security_rows.count_events(c, station_id=station_id))
 
     # -- certificates -------------------------------------------------------------------------------
 

@@ -354,7 +354,13 @@ class StationService:
         return [_connector(row, row.updated_at) for row in rows]
 
     async def status_history(
-        self, station_id: str, connector_id: int, limit: int = 100, *, evse_id: int | None = None
+        self,
+        station_id: str,
+        connector_id: int,
+        limit: int = 100,
+        *,
+        evse_id: int | None = None,
+        offset: int = 0,
     ) -> builtins.list[ConnectorState]:
         """The connector's last ``limit`` statuses, newest first; ``updated_at`` is each
         status's timestamp. Without ``evse_id``, the connector id on every EVSE.
@@ -364,10 +370,20 @@ class StationService:
         """
         rows = await self._store.read(
             lambda connection: connector_rows.history(
-                connection, station_id, connector_id, evse_id=evse_id, limit=limit
+                connection, station_id, connector_id, evse_id=evse_id, limit=limit, offset=offset
             )
         )
         return [_connector(row, row.timestamp) for row in rows]
+
+    async def count_status_history(
+        self, station_id: str, connector_id: int, *, evse_id: int | None = None
+    ) -> int:
+        """How many statuses :meth:`status_history` has for the connector."""
+        return await self._store.read(
+            lambda connection: connector_rows.count_history(
+                connection, station_id, connector_id, evse_id=evse_id
+            )
+        )
 
 
 def _station(row: Row[Any]) -> Station:

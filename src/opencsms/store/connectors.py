@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.driver_statements import DriverStatement
@@ -31,6 +31,7 @@ _HISTORY = (
     )
     .order_by(_history.c.id.desc())
     .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
 _HISTORY_OF_EVSE = (
     select(_history)
@@ -41,6 +42,7 @@ _HISTORY_OF_EVSE = (
     )
     .order_by(_history.c.id.desc())
     .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
 
 
@@ -83,10 +85,33 @@ def list_for_station(connection: Connection, station_id: str) -> Sequence[Row[An
 
 
 def history(
-    connection: Connection, station_id: str, connector_id: int, *, evse_id: int | None, limit: int
+    connection: Connection,
+    station_id: str,
+    connector_id: int,
+    *,
+    evse_id: int | None,
+    limit: int,
+    offset: int = 0,
 ) -> Sequence[Row[Any]]:
-    """The connector's last ``limit`` status changes, newest first (any EVSE unless given)."""
-    params: dict[str, Any] = {"station_id": station_id, "connector_id": connector_id, "limit": limit}
+    """The connector's last ``limit`` status changes after ``offset``, newest first (any EVSE
+    unless given)."""
+    params: dict[str, Any] = {
+        "station_id": station_id,
+        "connector_id": connector_id,
+        "limit": limit,
+        "offset": offset,
+    }
     if evse_id is None:
         return connection.execute(_HISTORY, params).all()
     return connection.execute(_HISTORY_OF_EVSE, {**params, "evse_id": evse_id}).all()
+
+
+def count_history(connection: Connection, station_id: str, connector_id: int, *, evse_id: int | None) -> int:
+    query = (
+        select(func.count())
+        .select_from(_history)
+        .where(_history.c.station_id == station_id, _history.c.connector_id == connector_id)
+    )
+    if evse_id is not None:
+        query = query.where(_history.c.evse_id == evse_id)
+    return int(connection.execute(query).scalar_one())

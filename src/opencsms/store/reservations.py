@@ -49,11 +49,20 @@ def set_status(
     return connection.execute(statement.values(**values)).rowcount
 
 
-def of_station(connection: Connection, station_id: str | None, limit: int) -> Sequence[Row[Any]]:
-    query = select(reservations).order_by(_r.id.desc()).limit(limit)
+def of_station(
+    connection: Connection, station_id: str | None, limit: int, offset: int = 0
+) -> Sequence[Row[Any]]:
+    query = select(reservations).order_by(_r.id.desc()).limit(limit).offset(offset)
     if station_id is not None:
         query = query.where(_r.station_id == station_id)
     return connection.execute(query).all()
+
+
+def count(connection: Connection, station_id: str | None) -> int:
+    query = select(func.count()).select_from(reservations)
+    if station_id is not None:
+        query = query.where(_r.station_id == station_id)
+    return int(connection.execute(query).scalar_one())
 
 
 def local_list_version(connection: Connection, station_id: str) -> int | None:

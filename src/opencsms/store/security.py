@@ -76,18 +76,39 @@ def events(
     event_type: str | None = None,
     before_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> Sequence[Row[Any]]:
     """Newest first."""
-    query = select(security_events).order_by(security_events.c.id.desc()).limit(limit)
-    if station_id is not None:
-        query = query.where(security_events.c.station_id == station_id)
-    if source is not None:
-        query = query.where(security_events.c.source == source)
-    if event_type is not None:
-        query = query.where(security_events.c.event_type == event_type)
-    if before_id is not None:
-        query = query.where(security_events.c.id < before_id)
+    query = select(security_events).order_by(security_events.c.id.desc()).limit(limit).offset(offset)
+    query = query.where(*_event_filters(station_id, source, event_type, before_id))
     return connection.execute(query).all()
+
+
+def count_events(
+    connection: Connection,
+    *,
+    station_id: str | None = None,
+    source: str | None = None,
+    event_type: str | None = None,
+) -> int:
+    query = select(func.count()).select_from(security_events)
+    query = query.where(*_event_filters(station_id, source, event_type, None))
+    return int(connection.execute(query).scalar_one())
+
+
+def _event_filters(
+    station_id: str | None, source: str | None, event_type: str | None, before_id: int | None
+) -> list[Any]:
+    filters: list[Any] = []
+    if station_id is not None:
+        filters.append(security_events.c.station_id == station_id)
+    if source is not None:
+        filters.append(security_events.c.source == source)
+    if event_type is not None:
+        filters.append(security_events.c.event_type == event_type)
+    if before_id is not None:
+        filters.append(security_events.c.id < before_id)
+    return filters
 
 
 def event_counts(connection: Connection) -> dict[tuple[str, str], int]:

@@ -93,7 +93,7 @@ function paintPower() {
 async function refreshConnectors() {
   let connectors = [];
   try {
-    connectors = await api(`${base}/connectors`);
+    connectors = (await api(`${base}/connectors`, { params: { limit: 1000 } })).items;
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
   }
@@ -157,7 +157,7 @@ function configRow(entry) {
 async function refreshConfiguration() {
   let entries = [];
   try {
-    entries = await api(`${base}/configuration`);
+    entries = (await api(`${base}/configuration`, { params: { limit: 1000 } })).items;
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
   }
