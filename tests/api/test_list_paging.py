@@ -11,7 +11,7 @@ import httpx
 PAGE_FIELDS = {"items", "total", "limit", "offset"}
 #: Never ends (server-sent events).
 STREAMS = {"/api/v1/events"}
-STATION = SITE = "CP-PAGE"
+STATION = SITE = "CP-PAGE"  # also the tariff's id
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +60,11 @@ async def test_every_list_route_answers_a_page(client: httpx.AsyncClient) -> Non
     """What the routes really answer, lists that the document types loosely included."""
     assert (await client.post("/api/v1/stations", json={"id": STATION})).status_code == 201
     assert (await client.put(f"/api/v1/sites/{SITE}", json={"limit_kw": 50})).status_code == 200
+    tariff = {
+        "currency": "EUR",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.1, "step_size": 1}]}],
+    }
+    assert (await client.put(f"/api/v1/tariffs/{STATION}", json=tariff)).status_code == 201
     hook = await client.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"})
     assert hook.status_code == 201 and hook.json()["id"] == 1
     spec = (await client.get("/openapi.json")).json()

@@ -6,6 +6,7 @@ way; a tariff the model refuses is a 422 problem naming the field (docs/billing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,7 +14,7 @@ from fastapi import Path as PathParam
 from pydantic import Field
 
 from opencsms.api.deps import Operator, api_state
-from opencsms.api.paging import PageParams, page_params
+from opencsms.api.paging import Page, PageParams, one_order, page_in_memory, page_params
 from opencsms.api.problems import Problem
 from opencsms.api.request_body import RequestBody
 from opencsms.billing import decimal_json
@@ -126,11 +127,16 @@ async def get_tariff(
 
 
 @router.get("/tariffs/{tariff_id}/versions", summary="Every version of a tariff, oldest first")
-async def tariff_versions(tariff_id: TariffId, request: Request) -> Response:
+async def tariff_versions(
+    tariff_id: TariffId, request: Request, page: Annotated[PageParams, Depends(page_params)]
+) -> Response:
+    """Sorted by ``version`` only."""
+    one_order(page, "version")
     versions = await tariff_service(request).versions(tariff_id)
     if not versions:
         raise Problem(404, "Not found", f"no tariff {tariff_id!r}")
-    return exact_json({"items": [version.to_json() for version in versions]})
+    items = [version.to_json() for version in versions[page.offset : page.offset + page.limit]]
+    return exact_json({"items": items, "total": len(versions), "limit": page.limit, "offset": page.offset})
 
 
 @router.delete("/tariffs/{tariff_id}", dependencies=[Operator], status_code=204, summary="Retire a tariff")
@@ -150,12 +156,20 @@ class AssignmentIn(RequestBody):
 
 
 @router.get("/tariff-assignments", summary="Where each tariff applies")
-async def list_assignments(request: Request) -> dict[str, Any]:
+async def list_assignments(
+    request: Request, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[dict[str, Any]]:
     """Resolution order for a session, most specific first: token_group (the token, then its
-    group), evse, station, site, default."""
-    assignments = await tariff_service(request).assignments()
-    return {"items": [assignment.to_json() for assignment in assignments],
-            "resolution_order": [scope.value for scope in RESOLUTION_ORDER]}  # fmt: skip
+    group), evse, station, site, default. Sort by scope (in that order), target."""
+    assignments = [assignment.to_json() for assignment in await tariff_service(request).assignments()]
+    return page_in_memory(assignments, page, _ASSIGNMENT_SORT_FIELDS, "scope")
+
+
+_RESOLUTION_RANK = {scope.value: rank for rank, scope in enumerate(RESOLUTION_ORDER)}
+_ASSIGNMENT_SORT_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "scope": lambda a: (_RESOLUTION_RANK.get(a["scope"], len(_RESOLUTION_RANK)), a["target"]),
+    "target": lambda a: a["target"],
+}
 
 
 @router.put("/tariff-assignments", dependencies=[Operator], summary="Assign a tariff (replaces the target's)")

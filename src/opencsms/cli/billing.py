@@ -64,7 +64,7 @@ def _tariff(args: argparse.Namespace) -> int:
             args, "PUT", f"/tariffs/{args.tariff_id}", content=text, params={"time_zone": args.time_zone}
         )
     if action == "assignments":
-        return call(args, "GET", "/tariff-assignments")
+        return call(args, "GET", "/tariff-assignments", params={"limit": 1000})
     if action == "assign":
         body = {"scope": args.scope, "target": args.target or "", "tariff_id": args.tariff_id}
         return call(args, "PUT", "/tariff-assignments", body=body)
@@ -98,7 +98,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     show.add_argument("--version", type=int)
     for name in ("versions", "delete"):
         actions.add_parser(name).add_argument("tariff_id")
-    actions.add_parser("assignments", help="where each tariff applies, and the resolution order")
+    actions.add_parser("assignments", help="where each tariff applies, most specific scope first")
     assign = actions.add_parser(
         "assign", help="apply a tariff by default, to a site, station, EVSE or token group"
     )
