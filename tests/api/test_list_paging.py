@@ -1,6 +1,6 @@
 """Every list the API answers pages the same way: ``{items, total, limit, offset}`` with
-``limit``/``offset`` parameters. The routes come from the server's /openapi.json, so a list added
-later is checked too."""
+``limit``/``offset`` parameters (exports, which answer everything at once, aside). The routes come
+from the server's /openapi.json, so a list added later is checked too."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import httpx
 PAGE_FIELDS = {"items", "total", "limit", "offset"}
 #: Never ends (server-sent events).
 STREAMS = {"/api/v1/events"}
+#: Exports (``.../export.csv``, ``.../export.json``) answer every matching row in one document.
+EXPORT = "/export."
 STATION = SITE = "CP-PAGE"  # also the tariff's id
 
 
@@ -32,7 +34,7 @@ def _get_operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [
         (path, operations["get"])
         for path, operations in spec["paths"].items()
-        if "get" in operations and path not in STREAMS
+        if "get" in operations and path not in STREAMS and EXPORT not in path
     ]
 
 
