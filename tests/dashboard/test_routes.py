@@ -56,3 +56,21 @@ async def test_overview_figures_of_an_empty_fleet(server: Runtime) -> None:
     assert body["stations_total"] == 0 and body["active_sessions"] == 0 and body["power_w"] == 0
     assert body["attention"] == [] and body["connectors_by_status"] == {}
     assert body["day_start"] == "2026-01-01T00:00:00+01:00"
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/static/js/pages/overview.js", "/api/v1/stations", "/health"])
+async def test_every_answer_carries_the_security_headers(server: Runtime, path: str) -> None:
+    """The dashboard cannot be framed, runs only its own scripts, and its answers are not sniffed."""
+    async with httpx.AsyncClient(base_url=server.http_url) as client:
+        response = await client.get(path)
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "default-src 'self'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_the_api_docs_keep_their_cdn_scripts_but_not_the_rest(server: Runtime) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url) as client:
+        response = await client.get("/docs")
+    assert "content-security-policy" not in response.headers
+    assert response.headers["x-frame-options"] == "DENY"

@@ -38,6 +38,7 @@ from opencsms.api.audit_trail import AuditMiddleware
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.openapi_problems import document_problems
 from opencsms.api.problems import install
+from opencsms.api.security_headers import SecurityHeadersMiddleware
 from opencsms.api.state import ApiState
 from opencsms.audit import AuditLog
 from opencsms.auth import ApiKeyService, LoginSessionService, SessionSigner, UserService
@@ -106,6 +107,7 @@ def create_app(
     app.add_middleware(AuthMiddleware)
     # Added last, so it runs first: it sees the answers the auth middleware refuses with too.
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(operations.router)
     app.include_router(session.router)
     app.include_router(oidc_routes.router)

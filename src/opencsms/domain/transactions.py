@@ -8,6 +8,7 @@ the first one was, because a station resends a message it got no answer to.
 from __future__ import annotations
 
 import builtins
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,11 @@ from opencsms.store import meter_values as meter_rows
 from opencsms.store import transactions as transaction_rows
 
 
+#: Meter value messages remembered per station, and stations remembered, to spot resends.
+_RECENT_METER_MESSAGES = 8
+_RECENT_METER_STATIONS = 100_000
+
+
 class TransactionService:
     """Starts, meter values and stops of charging transactions."""
 
@@ -50,6 +56,9 @@ class TransactionService:
         self._events = events
         self._new_station_status = new_station_status
         self._clock = clock
+        #: Per station, fingerprints of its latest stored meter value messages (a resend after a
+        #: lost answer is acknowledged without being stored again); least recent station first.
+        self._recent_meter_values: OrderedDict[str, deque[int]] = OrderedDict()
 
     async def start(self, req: TransactionStart) -> StartResult:
         """Store a transaction start and return its id, whatever the token's status.
@@ -112,6 +121,27 @@ class TransactionService:
         """
         if not any(sample.values for sample in samples):
             return
+        # A resent message (its answer was lost) is the same samples again: same connector,
+        # transaction, count, first and last timestamp and first value. Cheap to compare, and
+        # two different messages of one station agree on all of it only by mistake.
+        first, last = samples[0], samples[-1]
+        fingerprint = hash(
+            (
+                connector_id,
+                evse_id,
+                transaction_id,
+                transaction_ref,
+                len(samples),
+                first.timestamp,
+                last.timestamp,
+                first.values[:1],
+                last.values[-1:],
+                len(first.values),
+            )
+        )
+        recent = self._recent_meter_values.get(station_id)
+        if recent is not None and fingerprint in recent:
+            return
 
         sampled = await self._store.write(
             lambda connection: jobs.meter_values(
@@ -124,6 +154,11 @@ class TransactionService:
                 transaction_ref=transaction_ref,
             )
         )
+        if recent is None:
+            if len(self._recent_meter_values) >= _RECENT_METER_STATIONS:
+                self._recent_meter_values.popitem(last=False)
+            recent = self._recent_meter_values[station_id] = deque(maxlen=_RECENT_METER_MESSAGES)
+        recent.append(fingerprint)
         if self._events.wants("transaction.meter"):
             where = {"evse_id": evse_id, "connector_id": connector_id}
             self._publish_meter(station_id, sampled.transaction_id, sampled.transaction_ref, where, samples)

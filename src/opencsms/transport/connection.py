@@ -52,6 +52,37 @@ class WebSocketLike(Protocol):
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
 
+class HandlerFailureLog:
+    """Logs an unexpected handler failure with its traceback once per kind (exception type and
+    action) per ``interval`` seconds, for all connections together; the repeats in between are
+    counted and mentioned with the next one logged. A database outage fails every message of
+    every station the same way: one traceback says it, thousands would fill the disk."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        self.interval = interval
+        #: (exception type, action) -> [when last logged, repeats not logged since]
+        self._kinds: dict[tuple[str, str], list[float]] = {}
+        self.suppressed = 0
+
+    def failed(self, name: str, action: str, exc: BaseException, now: float) -> None:
+        key = (type(exc).__qualname__, action)
+        entry = self._kinds.get(key)
+        if entry is not None and now - entry[0] < self.interval:
+            entry[1] += 1
+            self.suppressed += 1
+            return
+        repeats = int(entry[1]) if entry is not None else 0
+        if len(self._kinds) >= 1000:  # bounded: kinds are few, but never let them grow unchecked
+            self._kinds.clear()
+        self._kinds[key] = [now, 0]
+        more = f" ({repeats} more failures like it since, not logged)" if repeats else ""
+        log.error("%s: handler for %s failed%s", name, action, more, exc_info=exc)
+
+
+#: Shared by every connection of the process.
+handler_failures = HandlerFailureLog()
+
+
 class StopSession(Exception):
     """Raised by an ``on_frame`` hook to end the session at once: the frame it saw and any
     received after it are not handled (e.g. a station over its message budget)."""
@@ -228,8 +259,8 @@ class OcppConnection:
                     raise InternalError("the CSMS produced an invalid answer") from exc
         except OcppError as exc:
             self.endpoint.answer_error(call.message_id, exc)
-        except Exception:
-            log.exception("%s: handler for %s failed", self.name, call.action)
+        except Exception as exc:
+            handler_failures.failed(self.name, call.action, exc, self._loop.time())
             self.endpoint.answer_error(call.message_id, InternalError("internal error"))
         else:
             self.endpoint.answer(call.message_id, result)
