@@ -35,7 +35,6 @@ from opencsms.store import Store
 from opencsms.store import meter_values as meter_rows
 from opencsms.store import transactions as transaction_rows
 
-
 #: Meter value messages remembered per station, and stations remembered, to spot resends.
 _RECENT_METER_MESSAGES = 8
 _RECENT_METER_STATIONS = 100_000
