@@ -36,6 +36,8 @@ async def test_ready_is_503_when_the_bus_connection_is_gone(nodes: Nodes) -> Non
     async with httpx.AsyncClient(
         base_url=nodes.b.http_url, headers=auth(nodes.admin_key), timeout=30
     ) as client:
+        # A known station (an unknown one is a 404 before the bus is asked).
+        assert (await client.post("/api/v1/stations", json={"id": "CP-ELSEWHERE"})).status_code == 201
         response = await client.post("/api/v1/stations/CP-ELSEWHERE/commands/reset")
     assert response.status_code == 409 and "NATS is unreachable" in response.json()["detail"]
 
