@@ -135,3 +135,30 @@ async def test_the_cli_puts_shows_and_assigns(
     assert code == 2 and "error" in out
     code, out = await cli("assign", "NOPE", "--scope", "default")
     assert code == 1 and "NOPE" in json.loads(out)["detail"]
+
+
+async def test_price_lookup_and_revenue_bad_input(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/stations/CP1/price", params={"evse_id": 1})
+    assert missing.status_code == 404 and "CP1 EVSE 1" in missing.json()["detail"]
+    fast_element = (
+        '{"price_components": [{"type": "ENERGY", "price": 0.05, "step_size": 1}], '
+        '"restrictions": {"min_power": 50}}, '
+    )
+    night = TARIFF.replace('"elements": [', '"elements": [' + fast_element)
+    assert (await client.put("/api/v1/tariffs/FAST", content=night, headers=JSON)).status_code == 201
+    await client.put(
+        "/api/v1/tariff-assignments", json={"scope": "evse", "target": "CP1/2", "tariff_id": "FAST"}
+    )
+    price = (await client.get("/api/v1/stations/CP1/price", params={"evse_id": 2})).json()
+    # The 50 kW price needs a measured power; before charging, the fallback applies.
+    assert (
+        price["now"]["ENERGY"]["price_excl_vat"] == 0.1 and price["now"]["ENERGY"]["price_incl_vat"] == 0.121
+    )
+    assert price["texts"] == [{"language": "en", "text": "0.10 per kWh"}]
+    assert (await client.get("/api/v1/stations/CP1/price", params={"evse_id": 1})).status_code == 404
+    bad_zone = await client.get("/api/v1/revenue", params={"time_zone": "Nowhere/Land"})
+    assert bad_zone.status_code == 422 and bad_zone.json()["detail"].startswith("time_zone:")
+    bad_group = await client.get("/api/v1/revenue", params={"group_by": "year"})
+    assert bad_group.status_code == 422 and "group_by" in bad_group.json()["detail"]
+    empty = (await client.get("/api/v1/revenue", params={"group_by": "month"})).json()
+    assert empty["rows"] == [] and empty["totals"] == []

@@ -158,6 +158,22 @@ async def test_a_16_and_a_201_station_are_billed_as_recomputed_by_hand(
         assert code == 0 and len(out) == 2 and out[1].endswith(",7.08,8.56")
         code = await asyncio.to_thread(main, ["cdr", *common, "show", str(cdr201["id"])])
         assert code == 0 and json.loads(capsys.readouterr().out)["total_cost"] == EXPECTED
+        # The revenue report's totals are the sum of the CDRs; /metrics counts what was billed.
+        report = (await http.get("/api/v1/revenue", params={"group_by": "station"})).json()
+        assert {r["key"]: r["revenue_incl_vat"] for r in report["rows"]} == {"CP16": "8.56", "CP201": "8.56"}
+        cdr_sum = sum(Decimal(c["total_cost"]["incl_vat"]) for c in (cdr16, cdr201))
+        assert report["totals"] == [{"key": None, "currency": "EUR", "sessions": 2, "energy_kwh": "22",
+                                     "duration_hours": "3.0000", "revenue_excl_vat": "14.16",
+                                     "revenue_incl_vat": str(cdr_sum)}]  # fmt: skip
+        by_day = (await http.get("/api/v1/revenue", params={"group_by": "day"})).json()
+        assert [r["key"] for r in by_day["rows"]] == ["2026-11-24"] and by_day["time_zone"] == "UTC"
+        metrics = (await http.get("/metrics")).text
+        assert 'opencsms_revenue_total{currency="EUR",vat="incl"} 17.12' in metrics
+        # What a driver's app shows before charging: the price that applies now.
+        price = (await http.get("/api/v1/stations/CP16/price", params={"evse_id": 1})).json()
+        assert price["applies_by"] == {"scope": "default", "target": "", "tariff_id": "TOU"}
+        assert set(price["now"]) == {"ENERGY", "PARKING_TIME", "FLAT"} and price["tariff"]["version"] == 2
+        assert price["now"]["FLAT"]["price_incl_vat"] == 0.605
         await st16.close()
         await st201.close()
 

@@ -19,7 +19,10 @@ from opencsms.api.paging import PageParams, page_params
 from opencsms.api.problems import Problem
 from opencsms.api.transactions import csv_cell
 from opencsms.billing.cdrs import cdr_json
+from opencsms.billing.revenue import GroupBy, revenue_report
 from opencsms.billing.service import BillingService
+from opencsms.billing.tariff_service import TariffService, check_time_zone
+from opencsms.billing.tariffs import TariffError
 from opencsms.store import billing as rows
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
@@ -193,3 +196,33 @@ async def transaction_cost(
             404, "Not found", f"transaction {transaction_id} has no cost (unknown, or no tariff applies)"
         )
     return cost
+
+
+@router.get("/revenue", summary="Revenue by day, week, month, site, station, token group or tariff")
+async def revenue(
+    request: Request,
+    domain: DomainDep,
+    filters: Annotated[CdrFilters, Depends()],
+    group_by: Annotated[
+        GroupBy, Query(description="day, week, month, site, station, token_group, tariff")
+    ] = GroupBy.DAY,
+    time_zone: Annotated[
+        str | None, Query(max_length=64, description="IANA zone of the days (default: billing's)")
+    ] = None,
+) -> dict[str, Any]:
+    """Sessions, kWh, duration and revenue excl./incl. VAT per group and currency, from the CDRs
+    (credit CDRs count negatively); `totals` per currency equal the sum of the CDRs."""
+    zone = time_zone or _default_time_zone(request)
+    try:
+        check_time_zone(zone)
+    except TariffError as error:
+        raise Problem(422, "Invalid request", f"time_zone: {error.message}") from None
+    report = await domain.store.read(
+        lambda connection: revenue_report(connection, group_by, filters.values, zone)
+    )
+    return report.to_json()
+
+
+def _default_time_zone(request: Request) -> str:
+    tariffs = api_state(request).extras.get("tariffs")
+    return tariffs.default_time_zone if isinstance(tariffs, TariffService) else "UTC"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from opencsms.api.deps import BusDep, DomainDep, SessionsDep, api_state
+from opencsms.billing.service import RevenueCounters
 from opencsms.metrics import LATENCY_BUCKETS, OcppMetrics
 from opencsms.store.schema import transactions
 
@@ -71,6 +72,30 @@ def ocpp_families(metrics: OcppMetrics) -> Iterable[Metric]:
     return [messages, latency, violations]
 
 
+def revenue_families(revenue: RevenueCounters) -> list[Metric]:
+    """CDRs and revenue this node billed since it started, per currency (credits apart, so both
+    counters only grow; net revenue is billed minus credited)."""
+    cdrs = CounterMetricFamily(
+        "opencsms_cdrs", "charge detail records issued (credit CDRs included)", labels=["currency"]
+    )
+    for currency, count in sorted(revenue.cdrs.items()):
+        cdrs.add_metric([currency], count)
+    billed = CounterMetricFamily(
+        "opencsms_revenue", "revenue billed in CDRs, in the currency's units", labels=["currency", "vat"]
+    )
+    credited = CounterMetricFamily(
+        "opencsms_revenue_credited",
+        "revenue cancelled by credit CDRs, in the currency's units",
+        labels=["currency", "vat"],
+    )
+    for family, excl, incl in ((billed, revenue.billed_excl, revenue.billed_incl),
+                               (credited, revenue.credited_excl, revenue.credited_incl)):  # fmt: skip
+        for currency in sorted(excl):
+            family.add_metric([currency, "excl"], excl[currency] / 1_000_000)
+            family.add_metric([currency, "incl"], incl[currency] / 1_000_000)
+    return [cdrs, billed, credited]
+
+
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 async def metrics(request: Request, domain: DomainDep, sessions: SessionsDep, bus: BusDep) -> Response:
     """Prometheus metrics: stations connected by version, messages by action/direction/result, call
@@ -106,6 +131,9 @@ async def metrics(request: Request, domain: DomainDep, sessions: SessionsDep, bu
     for reason, count in sorted(api_state(request).extras.get("handshake_refusals", {}).items()):
         refusals.add_metric([reason], count)
     families.append(refusals)
+    billing = api_state(request).extras.get("billing")
+    if billing is not None:
+        families.extend(revenue_families(billing.revenue))
     message_log = api_state(request).message_log
     if message_log is not None:
         families.append(

@@ -7,6 +7,8 @@ way; a tariff the model refuses is a 422 problem naming the field (docs/billing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,8 +20,10 @@ from opencsms.api.paging import Page, PageParams, one_order, page_in_memory, pag
 from opencsms.api.problems import Problem
 from opencsms.api.request_body import RequestBody
 from opencsms.billing import decimal_json
+from opencsms.billing.costing import choose_components
+from opencsms.billing.restrictions import Situation
 from opencsms.billing.tariff_service import RESOLUTION_ORDER, AssignmentError, AssignmentScope, TariffService
-from opencsms.billing.tariffs import TariffError
+from opencsms.billing.tariffs import Dimension, TariffError
 
 router = APIRouter(prefix="/api/v1", tags=["billing"])
 
@@ -192,3 +196,54 @@ async def delete_assignment(
     if not await tariff_service(request).unassign(scope, target):
         raise Problem(404, "Not found", f"no {scope.value} assignment for {target!r}")
     return Response(status_code=204)
+
+
+@router.get("/stations/{station_id}/price", summary="What a session starting now would be priced at")
+async def station_price(
+    station_id: Annotated[str, PathParam(min_length=1, max_length=48)],
+    request: Request,
+    evse_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    id_token: Annotated[str | None, Query(max_length=255)] = None,
+) -> Response:
+    """The tariff that would price a session starting now at the station (or EVSE, for the
+    token): what a driver's app shows before charging. `now` lists the price per dimension that
+    applies at this moment (excl. and incl. VAT), `tariff` the whole tariff and its texts."""
+    service = tariff_service(request)
+    now = datetime.now(UTC)
+    resolved = await service.resolve(station_id, evse_id, id_token, now)
+    if resolved is None:
+        raise Problem(
+            404,
+            "Not found",
+            f"no tariff applies at {station_id}" + (f" EVSE {evse_id}" if evse_id is not None else ""),
+        )
+    version = resolved.version
+    situation = Situation(
+        local=now.astimezone(version.zone),
+        energy_kwh=Decimal(0),
+        duration_s=Decimal(0),
+        power_kw=None,
+        current_a=None,
+    )
+    prices = {}
+    for dimension, ref in choose_components(version.tariff, situation, tuple(Dimension)):
+        component = version.tariff.elements[ref.element].price_components[ref.component]
+        incl = component.price if component.vat is None else component.price * (1 + component.vat / 100)
+        prices[dimension.value] = {
+            "price_excl_vat": component.price,
+            "price_incl_vat": incl.quantize(Decimal("0.000001")).normalize(),
+            "vat": component.vat,
+            "step_size": component.step_size,
+            "per": {"ENERGY": "kWh", "TIME": "hour", "PARKING_TIME": "hour", "FLAT": "session"}[
+                dimension.value
+            ],
+        }
+    return exact_json({
+        "station_id": station_id,
+        "evse_id": evse_id,
+        "currency": version.tariff.currency,
+        "applies_by": resolved.assignment.to_json(),
+        "texts": [{"language": t.language, "text": t.text} for t in version.tariff.tariff_alt_text],
+        "now": prices,
+        "tariff": version.to_json(),
+    })  # fmt: skip

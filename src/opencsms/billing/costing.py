@@ -287,9 +287,10 @@ def _held_at(held: tuple[list[datetime], list[Any], Any], moment: datetime) -> A
     return initial if index == 0 else values[index - 1]
 
 
-def _choose(
+def choose_components(
     tariff: Tariff, situation: Situation, dimensions: Iterable[Dimension]
 ) -> tuple[tuple[Dimension, ComponentRef], ...]:
+    """Per dimension, the component of the first element pricing it whose restrictions match."""
     chosen = []
     for dimension in dimensions:
         for element_index, element in enumerate(tariff.elements):
@@ -340,7 +341,7 @@ def charging_periods(tariff: Tariff, usage: SessionUsage, zone: ZoneInfo) -> tup
             Dimension.ENERGY,
             Dimension.TIME if charging else Dimension.PARKING_TIME,
         )
-        components = _choose(tariff, situation, dimensions)
+        components = choose_components(tariff, situation, dimensions)
         previous = periods[-1] if periods else None
         if previous is not None and previous.charging == charging and previous.components == components:
             periods[-1] = ChargingPeriod(
@@ -452,7 +453,7 @@ def _reservation_lines(
                 current_a=None,
                 reservation=kind,
             )
-            chosen = _choose(tariff, situation, (dimension,))
+            chosen = choose_components(tariff, situation, (dimension,))
             if chosen:
                 ref = chosen[0][1]
                 if dimension == Dimension.FLAT:

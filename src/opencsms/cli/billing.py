@@ -68,6 +68,9 @@ def _tariff(args: argparse.Namespace) -> int:
     if action == "assign":
         body = {"scope": args.scope, "target": args.target or "", "tariff_id": args.tariff_id}
         return call(args, "PUT", "/tariff-assignments", body=body)
+    if action == "price":
+        params = {"evse_id": args.evse, "id_token": args.id_token}
+        return call(args, "GET", f"/stations/{args.station_id}/price", params=params)
     if action == "unassign":
         return call(
             args, "DELETE", "/tariff-assignments", params={"scope": args.scope, "target": args.target or ""}
@@ -108,6 +111,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     unassign = actions.add_parser("unassign")
     unassign.add_argument("--scope", choices=_SCOPES, required=True)
     unassign.add_argument("--target")
+    price = actions.add_parser("price", help="what a session starting now at a station would be priced at")
+    price.add_argument("station_id")
+    price.add_argument("--evse", type=int)
+    price.add_argument("--id-token")
     tariff.set_defaults(func=_tariff)
 
 
@@ -148,3 +155,30 @@ def add_cdr_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _cdr_filters(export)
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     cdr.set_defaults(func=_cdr)
+
+
+def _revenue(args: argparse.Namespace) -> int:
+    params = {
+        "group_by": args.group_by, "time_zone": args.time_zone, "stopped_from": args.stopped_from,
+        "stopped_to": args.stopped_to, "station_id": args.station, "site_id": args.site,
+        "token_group": args.token_group, "tariff_id": args.tariff,
+    }  # fmt: skip
+    return call(args, "GET", "/revenue", params=params)
+
+
+def add_revenue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    revenue = sub.add_parser("revenue", help="revenue report from the CDRs")
+    common(revenue)
+    revenue.add_argument(
+        "--group-by",
+        choices=("day", "week", "month", "site", "station", "token_group", "tariff"),
+        default="day",
+    )
+    revenue.add_argument("--time-zone", help="IANA zone of the days (default: the server's billing zone)")
+    revenue.add_argument("--stopped-from", help="ISO 8601, inclusive")
+    revenue.add_argument("--stopped-to", help="ISO 8601, exclusive")
+    revenue.add_argument("--station")
+    revenue.add_argument("--site")
+    revenue.add_argument("--token-group")
+    revenue.add_argument("--tariff")
+    revenue.set_defaults(func=_revenue)

@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     smart_charging.add_parsers(sub)
     billing.add_parsers(sub)
     billing.add_cdr_parsers(sub)
+    billing.add_revenue_parser(sub)
     return parser
 
 
