@@ -192,14 +192,17 @@ async def start(settings: Settings) -> Runtime:
         log.info("node %s of the cluster %r on %s", cluster.node_id, cluster.prefix, settings.bus_url)
     else:
         bus = InProcessBus()
+    live_transactions = LiveTransactions()
     domain = Domain(
         store,
         registration_policy=RegistrationPolicy(settings.registration_policy),
         heartbeat_interval=settings.heartbeat_interval,
         boot_stop_grace=settings.boot_stop_grace,
-        on_event=publishing_through(LiveTransactions(), bus.publish),
+        on_event=publishing_through(live_transactions, bus.publish),
         wants_event=LiveTransactions.wanted_through(bus.wants),
     )
+    # Sessions running across a restart: energy so far counts from where the store does.
+    live_transactions.load(await domain.transactions.first_readings_of_running())
     if cluster is not None:
         domain.stations.node_id = cluster.node_id
         # A node starting holds no connection yet: those still recorded under its id (a fixed

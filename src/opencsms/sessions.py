@@ -50,11 +50,19 @@ HANDLERS: dict[str, dict[str, Handler]] = {V16: v16.HANDLERS, V201: v201.HANDLER
 COMMAND_TRANSLATORS = {V16: v16_commands.to_call, V201: v201_commands.to_call, V21: v201_commands.to_call}
 # What a command's answer teaches about the station (configuration keys, device model variables,
 # the charging profiles it holds), kept whoever sent the call.
-RESULT_RECORDERS = {
-    V16: (v16_configuration.record_result, v16_smart_charging.record_outcome, v16_reservation.record_result),
-    V201: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
-    V21: (v201_variables.record_result, v201_smart_charging.record_outcome, v201_reservation.record_result),
-}
+_V16_RECORDERS = (
+    v16_configuration.record_result,
+    v16_smart_charging.record_outcome,
+    v16_reservation.record_result,
+    v16_commands.record_result,
+)
+_V201_RECORDERS = (
+    v201_variables.record_result,
+    v201_smart_charging.record_outcome,
+    v201_reservation.record_result,
+    v201_commands.record_result,
+)
+RESULT_RECORDERS = {V16: _V16_RECORDERS, V201: _V201_RECORDERS, V21: _V201_RECORDERS}
 # What a call that got no CALLRESULT (a CALLERROR, no answer, not sent) leaves behind: a
 # reservation recorded before its ReserveNow went out must not stay Requested.
 FAILURE_RECORDERS = {

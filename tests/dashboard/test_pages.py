@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
+from opencsms.domain import commands as c
 from opencsms.domain.model import AuthorizationStatus
 from opencsms.runtime import Runtime
-from opencsms.simulate import SimulatedStation16, StationConfig
+from opencsms.simulate import SimulatedStation16, SimulatedStation201, StationConfig
 from opencsms.store.schema import stations
 from tests.conftest import admin_key
-from tests.simulate.csms import VALIDATOR
+from tests.simulate.csms import VALIDATOR, VALIDATORS
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +79,40 @@ async def test_station_comes_online_live_on_overview_and_stations_pages(
 
     await station.disconnect()
     await expect(row.locator(".station-status")).to_have_text("Offline")
+
+
+@pytest.mark.parametrize("version", ["2.0.1", "2.1"])
+async def test_a_2x_station_page_shows_the_live_power_of_its_evse(
+    server: Runtime, browser_page: Page, version: str
+) -> None:
+    """Only a 2.x transaction's Started event names its EVSE: the power its later events report
+    still shows on that EVSE's card."""
+    page = browser_page
+    await server.domain.tokens.add("DASH-TAG")
+    config = StationConfig(
+        "CP-DASH-2X",
+        server.ocpp_url,
+        evses=2,
+        meter_interval=0.3,
+        unplug_seconds=0.0,
+        ramp_seconds=0.0,
+        boot_retry_seconds=0.1,
+    )
+    station = SimulatedStation201(config, validator=VALIDATORS[version], version=version)
+    try:
+        await station.connect()
+        assert await station.boot() == "Accepted"
+        await station.announce_statuses()
+        await log_in(page, server, admin_key(server), "/stations/CP-DASH-2X")
+        card = page.locator(".connector[data-evse-id='2'][data-connector-id='1']")
+        await expect(card).to_contain_text("Available")
+        started = await server.sessions.execute("CP-DASH-2X", c.RemoteStart(id_token="DASH-TAG", evse_id=2))
+        assert started.status == "Accepted"
+        await expect(card).to_contain_text("Occupied")
+        await expect(card.locator(".connector-power")).to_contain_text(" kW now")
+        await expect(page.locator(".connector[data-evse-id='1'] .connector-power")).to_be_hidden()
+    finally:
+        await station.disconnect()
 
 
 async def test_tc_019_1_021_csms_configuration_read_from_station_and_edited_in_the_browser(

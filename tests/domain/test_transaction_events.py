@@ -229,3 +229,59 @@ async def test_a_begin_reading_sent_with_the_evse_sets_the_meter_start(domain: D
     await domain.transactions.transaction_event(event("Updated", 3, samples=again))
     transaction = await domain.transactions.find("CP1", "tx-1")
     assert transaction is not None and (transaction.evse_id, transaction.meter_start_wh) == (2, 500.0)
+
+
+async def test_meter_events_of_later_events_name_the_evse_and_start_reading_of_the_started_one(
+    domain: Domain, events: list[DomainEvent]
+) -> None:
+    """Only the Started event names the EVSE: the others' meter values are placed all the same
+    (the load manager and the station page follow a 2.x EV's power by its EVSE)."""
+    await domain.transactions.transaction_event(
+        event("Started", 0, evse_id=2, connector_id=1, energy_wh=100.0, samples=energy("100", 0))
+    )
+    await domain.transactions.transaction_event(
+        event("Updated", 1, trigger_reason="MeterValuePeriodic", samples=energy("350", 1))
+    )
+    await domain.transactions.meter_values("CP1", energy("400", 2), transaction_ref="tx-1")
+    meters = [e.data for e in events if e.kind == "transaction.meter"]
+    assert [(m["evse_id"], m["connector_id"], m["meter_start_wh"]) for m in meters] == [(2, 1, 100.0)] * 3
+
+
+async def test_a_late_started_event_gives_the_start_reading_of_its_meter_event(
+    domain: Domain, events: list[DomainEvent]
+) -> None:
+    await domain.transactions.transaction_event(
+        event("Updated", 1, trigger_reason="MeterValuePeriodic", evse_id=1, samples=energy("20", 1))
+    )
+    await domain.transactions.transaction_event(event("Started", 0, energy_wh=5.0, samples=energy("5", 0)))
+    meters = [e.data for e in events if e.kind == "transaction.meter"]
+    assert [(m["evse_id"], m["meter_start_wh"]) for m in meters] == [(1, None), (1, 5.0)]
+
+
+async def test_running_transactions_without_a_start_reading_count_from_their_first_stored_one(
+    domain: Domain,
+) -> None:
+    await domain.transactions.transaction_event(event("Started", 0, trigger_reason="CablePluggedIn"))
+    await domain.transactions.transaction_event(
+        event("Updated", 1, trigger_reason="MeterValuePeriodic", samples=energy("700", 1))
+    )
+    await domain.transactions.transaction_event(
+        event("Updated", 2, trigger_reason="MeterValuePeriodic", samples=energy("900", 2))
+    )
+    other = event("Started", 0, transaction_ref="tx-2", energy_wh=50.0, samples=energy("50", 0))
+    await domain.transactions.transaction_event(other)
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None
+    assert await domain.transactions.first_readings_of_running() == {("CP1", tx.id): 700.0}
+    await domain.transactions.transaction_event(event("Ended", 3, trigger_reason="EVDeparted"))
+    assert await domain.transactions.first_readings_of_running() == {}
+
+
+async def test_the_meter_event_with_a_late_begin_reading_counts_from_it(
+    domain: Domain, events: list[DomainEvent]
+) -> None:
+    await domain.transactions.transaction_event(event("Started", 0))
+    begin = (MeterSample(NOW, (SampledValue("0.5", unit="kWh", context="Transaction.Begin"),)),)
+    await domain.transactions.transaction_event(event("Updated", 1, evse_id=2, connector_id=1, samples=begin))
+    (meter,) = [e.data for e in events if e.kind == "transaction.meter"]
+    assert (meter["evse_id"], meter["meter_start_wh"]) == (2, 500.0)

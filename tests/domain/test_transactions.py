@@ -345,6 +345,7 @@ async def test_meter_values_are_published_with_their_transaction(
             "transaction_ref": str(started.transaction_id),
             "evse_id": None,
             "connector_id": 1,
+            "meter_start_wh": 1000,
             "samples": [
                 {
                     "timestamp": NOW.isoformat(),

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+#: Who set a profile: the CSMS itself (CSO: charging station operator) or, as a station reports, others.
+SOURCE_CSMS = "CSO"
 NOMINAL_VOLTAGE_V = 230.0
 DEFAULT_PHASES = 3
 
@@ -245,6 +247,23 @@ def schedule_to_json(schedule: ChargingSchedule) -> dict[str, Any]:
     if schedule.min_rate is not None:
         data["minChargingRate"] = schedule.min_rate
     return data
+
+
+def installed_row(
+    station_id: str, profile: ChargingProfile, source: str, installed_at: datetime
+) -> dict[str, Any]:
+    """The ``charging_profiles`` row of a profile a station holds, set by ``source``."""
+    return {
+        "station_id": station_id,
+        "profile_id": profile.id,
+        "evse_id": profile.evse_id,
+        "purpose": profile.purpose.value,
+        "stack_level": profile.stack_level,
+        "transaction_id": profile.transaction_id,
+        "source": source,
+        "profile": profile_to_json(profile),
+        "installed_at": installed_at,
+    }
 
 
 def profile_to_json(profile: ChargingProfile) -> dict[str, Any]:

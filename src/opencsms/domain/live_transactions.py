@@ -1,15 +1,19 @@
 """Live power and energy of running transactions, derived from their meter events.
 
-The domain publishes ``transaction.meter`` with the samples as the station sent them; live
-consumers (SSE, webhooks, dashboard) want "how much power now, how much energy so far". This
-turns each meter event into a ``transaction.updated`` event carrying ``power_w`` and
-``energy_wh`` (energy delivered since the start), keeping only the start reading of each
-running transaction in memory.
+The domain publishes ``transaction.meter`` with the samples as the station sent them, and the
+transaction's EVSE, connector and start reading as stored; live consumers (SSE, webhooks,
+dashboard, load manager) want "how much power now, how much energy so far". This turns each
+meter event into a ``transaction.updated`` event carrying ``power_w`` and ``energy_wh``
+(energy delivered since the start reading).
+
+A transaction without a start reading (a 2.0.1 Started event may carry no register) counts from
+its first register reading: seen here, or, for transactions running across a restart, as stored
+(:meth:`LiveTransactions.load`). Only those transactions take memory here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opencsms.domain.events import DomainEvent
@@ -47,7 +51,15 @@ class LiveTransactions:
     """
 
     def __init__(self) -> None:
-        self._start_wh: dict[tuple[str, int], float | None] = {}
+        # Running transactions without a start reading: their first register reading (Wh).
+        self._first_wh: dict[tuple[str, int], float] = {}
+
+    def load(self, first_readings: Mapping[tuple[str, int], float]) -> None:
+        """Take the first stored register readings of running transactions without a start
+        reading, by (station id, transaction id): energy then counts from where the store does,
+        not from the first reading after a restart. Readings seen already are kept."""
+        for key, wh in first_readings.items():
+            self._first_wh.setdefault(key, wh)
 
     @staticmethod
     def wanted_through(wants: Callable[[str], bool]) -> Callable[[str], bool]:
@@ -60,15 +72,15 @@ class LiveTransactions:
         return wanted
 
     def __call__(self, event: DomainEvent) -> list[DomainEvent]:
-        key = (event.station_id, event.data.get("transaction_id"))
-        if event.kind == "transaction.started" and isinstance(key[1], int):
-            self._start_wh[(event.station_id, key[1])] = event.data.get("meter_start_wh")
-        elif event.kind == "transaction.ended" and isinstance(key[1], int):
-            self._start_wh.pop((event.station_id, key[1]), None)
-        elif event.kind == "transaction.meter" and isinstance(key[1], int):
-            updated = self._updated(event, key[1])
+        transaction_id = event.data.get("transaction_id")
+        if not isinstance(transaction_id, int):
+            return [event]
+        if event.kind == "transaction.meter":
+            updated = self._updated(event, transaction_id)
             if updated is not None:
                 return [event, updated]
+        elif event.kind == "transaction.ended" and self._first_wh:
+            self._first_wh.pop((event.station_id, transaction_id), None)
         return [event]
 
     def _updated(self, event: DomainEvent, transaction_id: int) -> DomainEvent | None:
@@ -79,11 +91,9 @@ class LiveTransactions:
         values = [v for sample in samples if sample is latest for v in sample.get("values", [])]
         power = reading(values, ACTIVE_POWER)
         register = reading(values, ENERGY_REGISTER)
-        start = self._start_wh.get((event.station_id, transaction_id))
+        start = event.data.get("meter_start_wh")
         if start is None and register is not None:
-            # No start reading (it was absent, or the transaction began before this process):
-            # energy counts from the first reading seen.
-            start = self._start_wh[(event.station_id, transaction_id)] = register
+            start = self._first_reading((event.station_id, transaction_id), samples)
         energy = register - start if register is not None and start is not None else None
         return DomainEvent(
             "transaction.updated",
@@ -99,6 +109,15 @@ class LiveTransactions:
                 "energy_wh": energy,
             },
         )
+
+    def _first_reading(self, key: tuple[str, int], samples: list[dict[str, Any]]) -> float | None:
+        first = self._first_wh.get(key)
+        if first is None:
+            registers = (reading(sample.get("values", []), ENERGY_REGISTER) for sample in samples)
+            first = next((wh for wh in registers if wh is not None), None)
+            if first is not None:
+                self._first_wh[key] = first
+        return first
 
 
 def publishing_through(

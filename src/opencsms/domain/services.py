@@ -10,6 +10,7 @@ from opencsms.domain.device_model import DeviceModelService
 from opencsms.domain.events import EventHandler, EventPublisher
 from opencsms.domain.inferred_ends import BootSweep
 from opencsms.domain.model import RegistrationPolicy
+from opencsms.domain.remote_starts import RemoteStartService
 from opencsms.domain.reservations import ReservationService
 from opencsms.domain.security import SecurityService
 from opencsms.domain.sites import SiteService
@@ -71,6 +72,7 @@ class Domain:
         )
         self.device_model = DeviceModelService(store, clock=clock)
         self.reservations = ReservationService(store, events, self.tokens, clock=clock)
+        self.remote_starts = RemoteStartService(store, clock=clock)
         self.station_profiles = StationProfileService(store, self.transactions, clock=clock)
         self.sites = SiteService(store, clock=clock)
         #: Ends transactions a rebooted station left open (run by the runtime: ``boot_sweep.run``).

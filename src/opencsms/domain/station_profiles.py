@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from opencsms.domain.charging_profiles import ChargingProfile, RateUnit, parse_profile, profile_to_json
+from opencsms.domain.charging_profiles import (
+    SOURCE_CSMS,
+    ChargingProfile,
+    RateUnit,
+    installed_row,
+    parse_profile,
+)
 from opencsms.domain.composite_schedule import (
     CompositeSchedule,
     RunningTransaction,
@@ -21,9 +27,6 @@ from opencsms.domain.model import Transaction
 from opencsms.domain.transactions import TransactionService
 from opencsms.store import Store
 from opencsms.store import charging_profiles as rows
-
-#: Who set a profile: the CSMS itself (CSO: charging station operator) or, as a station reports, others.
-SOURCE_CSMS = "CSO"
 
 
 def _now() -> datetime:
@@ -66,17 +69,7 @@ class StationProfileService:
         self, station_id: str, profile: ChargingProfile, source: str = SOURCE_CSMS
     ) -> None:
         """The station accepted (or reported) ``profile``: it replaces one with the same id."""
-        values = {
-            "station_id": station_id,
-            "profile_id": profile.id,
-            "evse_id": profile.evse_id,
-            "purpose": profile.purpose.value,
-            "stack_level": profile.stack_level,
-            "transaction_id": profile.transaction_id,
-            "source": source,
-            "profile": profile_to_json(profile),
-            "installed_at": self._clock(),
-        }
+        values = installed_row(station_id, profile, source, self._clock())
         await self._store.write(lambda connection: rows.put_profile(connection, values))
 
     async def record_cleared(

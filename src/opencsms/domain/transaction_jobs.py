@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy.engine import Connection
 
-from opencsms.domain import inferred_ends, sequence_numbers
+from opencsms.domain import inferred_ends, remote_starts, sequence_numbers
+from opencsms.domain.live_transactions import ENERGY_REGISTER, reading
 from opencsms.domain.meter_readings import energy_register_wh, sample_rows, samples_json
 from opencsms.domain.model import (
     IdTokenInfo,
@@ -32,6 +34,21 @@ from opencsms.store import transactions as transaction_rows
 from opencsms.store.schema_billing import charging_state_changes
 
 BEGIN = "Transaction.Begin"
+
+
+class Where(NamedTuple):
+    """Where a transaction runs (the EVSE and connector a message named, else those stored) and
+    its start reading, as far as the store knows them."""
+
+    evse_id: int | None
+    connector_id: int | None
+    meter_start_wh: float | None
+
+
+_NOWHERE = Where(None, None, None)
+# A station sends the register in (nearly) every sample: one without it in its first samples
+# sends it never.
+_FIRST_SAMPLES_SEARCHED = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,7 @@ class Sampled:
 
     transaction_id: int | None
     transaction_ref: str | None
+    where: Where = _NOWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,10 @@ class EventApplied:
     inferred: tuple[inferred_ends.InferredEnd, ...] = ()
     # The Ended event replaced an end the CSMS had inferred.
     replaced_inferred: bool = False
+    # As the event tells, else as earlier ones did (only a Started event names the EVSE, as a rule).
+    where: Where = _NOWHERE
+    # The event's token, else the one of the remote start that made the transaction.
+    id_token: str | None = None
 
 
 def start(connection: Connection, req: TransactionStart, new_station_status: str, now: datetime) -> Started:
@@ -132,6 +154,10 @@ def start(connection: Connection, req: TransactionStart, new_station_status: str
     if req.transaction_ref is None:
         ref = str(transaction_id)
         transaction_rows.set_ref(connection, transaction_id, ref)
+        if req.connector_id is not None:
+            remote_starts.tie_16_start(
+                connection, req.station_id, req.id_token, req.connector_id, transaction_id, now
+            )
         return Started(transaction_id, ref, info, created=True, inferred=inferred)
     ended = _claim_early_arrivals(connection, req.station_id, req.transaction_ref, transaction_id, now)
     return Started(
@@ -209,17 +235,19 @@ def meter_values(
         _insert_samples(
             connection, station_id, samples, None, ref, evse_id=evse_id, connector_id=connector_id
         )
-        return Sampled(None, ref)
+        return Sampled(None, ref, Where(evse_id, connector_id, None))
+    evse_id = _first_known(evse_id, row.evse_id)
+    connector_id = _first_known(connector_id, row.connector_id)
     _insert_samples(
         connection,
         station_id,
         samples,
         row.id,
         row.transaction_ref,
-        evse_id=_first_known(evse_id, row.evse_id),
-        connector_id=_first_known(connector_id, row.connector_id),
+        evse_id=evse_id,
+        connector_id=connector_id,
     )
-    return Sampled(row.id, row.transaction_ref)
+    return Sampled(row.id, row.transaction_ref, Where(evse_id, connector_id, row.meter_start_wh))
 
 
 def transaction_event(
@@ -235,8 +263,20 @@ def transaction_event(
     row = transaction_rows.find_key(connection, event.station_id, transaction_ref=event.transaction_ref)
     created = row is None
     inferred: tuple[inferred_ends.InferredEnd, ...] = ()
+    remote_start = None
+    if event.remote_start_id is not None and (row is None or row.remote_start_id is None):
+        # Once per transaction: the first event that names its remote start.
+        remote_start = remote_starts.of_remote_start_id(connection, event.station_id, event.remote_start_id)
+    stored = event
+    if remote_start is not None and event.id_token is None and (row is None or row.id_token is None):
+        stored = replace(event, id_token=remote_start.id_token, token_type=remote_start.token_type)
     if row is None:
-        transaction_id = _create_from_event(connection, event, new_station_status, now)
+        transaction_id = _create_from_event(connection, stored, new_station_status, now)
+        where = Where(
+            event.evse_id,
+            event.connector_id,
+            event.energy_wh if event.event_type == TransactionEventType.STARTED else None,
+        )
         if event.event_type == TransactionEventType.STARTED:
             inferred = tuple(
                 inferred_ends.on_new_start(
@@ -249,15 +289,31 @@ def transaction_event(
                     now=now,
                 )
             )
+        if remote_start is not None:
+            remote_starts.tie(
+                connection, remote_start, transaction_id, event.transaction_ref, where.evse_id, now
+            )
         if _claim_early_arrivals(connection, event.station_id, event.transaction_ref, transaction_id, now):
             return EventApplied(
-                transaction_id, info, created=True, ended=True, duplicate=False, inferred=inferred
+                transaction_id,
+                info,
+                created=True,
+                ended=True,
+                duplicate=False,
+                inferred=inferred,
+                where=where,
+                id_token=stored.id_token,
             )
     else:
         seq = sequence_numbers.check(event.seq_no, row.last_seq_no, sequence_numbers.parse_gaps(row.seq_gaps))
         if seq.duplicate:
             return EventApplied(row.id, info, created=False, ended=False, duplicate=True)
         transaction_id = row.id
+        where = Where(
+            _first_known(event.evse_id, row.evse_id),
+            _first_known(event.connector_id, row.connector_id),
+            row.meter_start_wh,
+        )
         if not seq.newest and event.event_type == TransactionEventType.STARTED:
             transaction_rows.record_late_start(
                 connection,
@@ -266,6 +322,8 @@ def transaction_event(
                 meter_start_wh=event.energy_wh,
                 trigger_reason=event.trigger_reason,
             )
+            late_start = event.energy_wh if event.energy_wh is not None else row.meter_start_wh
+            where = where._replace(meter_start_wh=late_start)
         transaction_rows.record_progress(
             connection,
             transaction_id,
@@ -274,8 +332,8 @@ def transaction_event(
             # An older event that arrives late does not set the current state.
             trigger_reason=event.trigger_reason if seq.newest else None,
             charging_state=event.charging_state if seq.newest else None,
-            id_token=event.id_token,
-            token_type=event.token_type,
+            id_token=stored.id_token,
+            token_type=stored.token_type,
             evse_id=event.evse_id,
             connector_id=event.connector_id,
             remote_start_id=event.remote_start_id,
@@ -284,6 +342,12 @@ def transaction_event(
             now=now,
             meter_start_wh=begin_reading_wh(event),
         )
+        if where.meter_start_wh is None:  # as the store has it now
+            where = where._replace(meter_start_wh=begin_reading_wh(event))
+        if remote_start is not None:
+            remote_starts.tie(
+                connection, remote_start, transaction_id, event.transaction_ref, where.evse_id, now
+            )
     if event.charging_state is not None:
         # The history costing reads time and parking time from (rare: on a change of state).
         connection.execute(
@@ -296,8 +360,8 @@ def transaction_event(
         event.samples,
         transaction_id,
         event.transaction_ref,
-        evse_id=_first_known(event.evse_id, row.evse_id if row is not None else None),
-        connector_id=_first_known(event.connector_id, row.connector_id if row is not None else None),
+        evse_id=where.evse_id,
+        connector_id=where.connector_id,
     )
     ended = event.event_type == TransactionEventType.ENDED and transaction_rows.end(
         connection,
@@ -317,7 +381,22 @@ def transaction_event(
         duplicate=False,
         inferred=inferred,
         replaced_inferred=replaced,
+        where=where,
+        id_token=stored.id_token,
     )
+
+
+def first_readings_of_running(connection: Connection) -> dict[tuple[str, int], float]:
+    """The first stored register reading (Wh) of each running transaction without a start
+    reading, by (station id, transaction id); within its first samples, else none."""
+    found: dict[tuple[str, int], float] = {}
+    for tx in transaction_rows.running_without_start(connection):
+        for sample in meter_rows.first_of_transaction(connection, tx.id, _FIRST_SAMPLES_SEARCHED):
+            wh = reading(orjson.loads(sample.sampled_values), ENERGY_REGISTER)
+            if wh is not None:
+                found[(tx.station_id, tx.id)] = wh
+                break
+    return found
 
 
 def _create_from_event(

@@ -159,18 +159,28 @@ class TransactionService:
             recent = self._recent_meter_values[station_id] = deque(maxlen=_RECENT_METER_MESSAGES)
         recent.append(fingerprint)
         if self._events.wants("transaction.meter"):
-            where = {"evse_id": evse_id, "connector_id": connector_id}
-            self._publish_meter(station_id, sampled.transaction_id, sampled.transaction_ref, where, samples)
+            self._publish_meter(
+                station_id, sampled.transaction_id, sampled.transaction_ref, sampled.where, samples
+            )
 
     def _publish_meter(
         self,
         station_id: str,
         transaction_id: int | None,
         transaction_ref: str | None,
-        where: dict[str, int | None],
+        where: jobs.Where,
         samples: Sequence[MeterSample],
     ) -> None:
-        data = {"transaction_id": transaction_id, "transaction_ref": transaction_ref, **where}
+        # The EVSE and connector of the transaction when the message named none (a 2.0.1
+        # TransactionEvent names them once, as a rule), and its start reading: live consumers
+        # (load manager, dashboard, energy so far) need no state of their own to place them.
+        data = {
+            "transaction_id": transaction_id,
+            "transaction_ref": transaction_ref,
+            "evse_id": where.evse_id,
+            "connector_id": where.connector_id,
+            "meter_start_wh": where.meter_start_wh,
+        }
         self._events.publish("transaction.meter", station_id, {**data, "samples": samples_json(samples)})
 
     async def stop(self, req: TransactionStop) -> StopResult:
@@ -244,16 +254,15 @@ class TransactionService:
                     **ids,
                     "evse_id": event.evse_id,
                     "connector_id": event.connector_id,
-                    "id_token": event.id_token,
+                    "id_token": applied.id_token,
                     "authorization": applied.id_token_info.status.value if applied.id_token_info else None,
                     "meter_start_wh": event.energy_wh,
                     "started_at": event.timestamp.isoformat(),
                 },
             )
         if self._events.wants("transaction.meter") and any(sample.values for sample in event.samples):
-            where = {"evse_id": event.evse_id, "connector_id": event.connector_id}
             self._publish_meter(
-                event.station_id, applied.transaction_id, event.transaction_ref, where, event.samples
+                event.station_id, applied.transaction_id, event.transaction_ref, applied.where, event.samples
             )
         if applied.ended:
             ended = {
@@ -267,6 +276,15 @@ class TransactionService:
                 event.station_id,
                 {**ids, **ended, "stopped_at": event.timestamp.isoformat()},
             )
+
+    async def first_readings_of_running(self) -> dict[tuple[str, int], float]:
+        """The first stored register reading (Wh) of each running transaction that has no start
+        reading, by (station id, transaction id): where its energy counts from.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        return await self._store.read(jobs.first_readings_of_running)
 
     async def get(self, transaction_id: int) -> Transaction | None:
         """The transaction, or None.

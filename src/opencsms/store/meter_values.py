@@ -74,6 +74,11 @@ def of_transaction(connection: Connection, transaction_id: int) -> Sequence[Row[
     return connection.execute(_OF_TRANSACTION, {"tid": transaction_id}).all()
 
 
+def first_of_transaction(connection: Connection, transaction_id: int, limit: int) -> Sequence[Row[Any]]:
+    """The transaction's first ``limit`` samples, in time order."""
+    return connection.execute(_OF_TRANSACTION.limit(limit), {"tid": transaction_id}).all()
+
+
 def latest_of_station(connection: Connection, station_id: str, limit: int) -> Sequence[Row[Any]]:
     """The station's ``limit`` latest samples (any transaction or none), newest first."""
     return connection.execute(_LATEST_OF_STATION, {"station": station_id, "limit": limit}).all()

@@ -146,6 +146,30 @@ transactions = Table(
     sqlite_autoincrement=True,
 )
 
+# The remote starts the CSMS sent (1.6 RemoteStartTransaction, 2.x RequestStartTransaction),
+# recorded before they go out, so the transaction each makes is tied to it: its token when a
+# 2.x station leaves it out, and the TxProfile the request carried (migration 0017).
+remote_starts = Table(
+    "remote_starts",
+    metadata,
+    Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    Column("station_id", String(STATION_ID_MAX), nullable=False),
+    # 2.x remoteStartId (chosen by the CSMS); None for 1.6, which has none.
+    Column("remote_start_id", Integer),
+    # The EVSE (2.x) or connector (1.6) asked for; None: the station chooses.
+    Column("evse_id", Integer),
+    Column("id_token", String, nullable=False),
+    Column("token_type", String),
+    # The TxProfile sent with the request (version-neutral JSON form), if any.
+    Column("charging_profile", JSON),
+    # Requested, then the station's answer: Accepted or Rejected.
+    Column("status", String(16), nullable=False),
+    # The transaction the remote start made, once known.
+    Column("transaction_id", ForeignKey("transactions.id")),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Index(None, "station_id", "remote_start_id"),
+)
+
 # One row per sample: the values a station sampled at one moment (a 1.6 MeterValue, a 2.0.1
 # meterValue), kept verbatim as a JSON array (see ``domain.meter_readings``). A station sends
 # several measurands per sample (energy, power, current and voltage per phase), so a row per

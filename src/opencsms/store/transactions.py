@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, type_coerce, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.types import NullType
 
 from opencsms.store.driver_statements import DriverStatement, NamedRow
 from opencsms.store.schema import transactions
@@ -102,7 +103,9 @@ _OF_STATION_BY_ID = select(_tx).where(
 _OF_STATION_BY_REF = select(_tx).where(
     _tx.c.station_id == bindparam("station_id"), _tx.c.transaction_ref == bindparam("ref")
 )
-# What the write path needs of a transaction it is given (all plain integers and text).
+# What the write path needs of a transaction it is given (all plain numbers and text): the
+# events it publishes name the EVSE, connector and start reading the transaction has, and a
+# token missing from a 2.0.1 remote start is looked up once, when its remoteStartId first shows.
 _KEY_COLUMNS = (
     _tx.c.id,
     _tx.c.transaction_ref,
@@ -111,6 +114,10 @@ _KEY_COLUMNS = (
     _tx.c.last_seq_no,
     _tx.c.seq_gaps,
     _tx.c.ended_by,
+    # The drivers give a float as is; SQLAlchemy's Float processor would need the cursor's types.
+    type_coerce(_tx.c.meter_start_wh, NullType()).label("meter_start_wh"),
+    _tx.c.id_token,
+    _tx.c.remote_start_id,
 )
 _KEY_BY_ID = DriverStatement(
     select(*_KEY_COLUMNS).where(_tx.c.station_id == bindparam("station_id"), _tx.c.id == bindparam("tid"))
@@ -234,6 +241,16 @@ def record_progress(
     _PROGRESS.execute(connection, params)
 
 
+def fill_token(connection: Connection, transaction_id: int, id_token: str, token_type: str | None) -> None:
+    """Give the transaction this token unless it has one."""
+    statement = (
+        update(_tx)
+        .where(_tx.c.id == transaction_id, _tx.c.id_token.is_(None))
+        .values(id_token=id_token, token_type=token_type)
+    )
+    connection.execute(statement)
+
+
 def record_late_start(
     connection: Connection,
     transaction_id: int,
@@ -295,8 +312,8 @@ def find_key(
     transaction_ref: str | None = None,
 ) -> NamedRow | None:
     """Like :func:`find`, but only ``id``, ``transaction_ref``, ``evse_id``, ``connector_id``,
-    ``last_seq_no``, ``seq_gaps`` and ``ended_by``: what store jobs need, read at a fraction of
-    the cost."""
+    ``last_seq_no``, ``seq_gaps``, ``ended_by``, ``meter_start_wh``, ``id_token`` and
+    ``remote_start_id``: what store jobs need, read at a fraction of the cost."""
     if transaction_id is not None:
         return _KEY_BY_ID.execute(connection, {"station_id": station_id, "tid": transaction_id}).first_named()
     if transaction_ref is not None:
@@ -309,6 +326,12 @@ def find_key(
 def find_by_start_key(connection: Connection, start_key: str) -> NamedRow | None:
     """The transaction an identical OCPP 1.6 StartTransaction created (as :func:`find_key`), or None."""
     return _KEY_BY_START_KEY.execute(connection, {"key": start_key}).first_named()
+
+
+def running_without_start(connection: Connection) -> Sequence[Row[Any]]:
+    """``id`` and ``station_id`` of the active transactions that have no start reading."""
+    query: Select[Any] = select(_tx.c.id, _tx.c.station_id)
+    return connection.execute(query.where(_tx.c.status == ACTIVE, _tx.c.meter_start_wh.is_(None))).all()
 
 
 def list_recent(

@@ -54,9 +54,13 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             connector = connector_id if connector_id is not None else evse_id
             if connector is not None:
                 payload["connectorId"] = connector
+            profile = None
             if profile_data is not None:
                 profile = smart_charging.remote_start_profile(profile_data, connector or 0)
                 payload["chargingProfile"] = smart_charging.profile_to_16(profile)
+            await ctx.domain.remote_starts.requested(
+                ctx.station_id, id_token, evse_id=connector, charging_profile=profile
+            )
             return "RemoteStartTransaction", payload
         case c.RemoteStop(transaction_id=transaction_id):
             tx = await ctx.domain.transactions.get(transaction_id)
@@ -118,3 +122,14 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
     if certificate_call is not None:
         return certificate_call
     raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 1.6 equivalent")
+
+
+async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
+    """Keep the answer to a RemoteStartTransaction (whoever sent it)."""
+    if action == "RemoteStartTransaction" and isinstance(response.get("status"), str):
+        await ctx.domain.remote_starts.answered(
+            ctx.station_id,
+            response["status"],
+            id_token=request["idTag"],
+            evse_id=request.get("connectorId"),
+        )

@@ -180,13 +180,23 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
         ):
             # F01/F02: the token with its own type (TC_F_01 checks it).
-            payload = {"idToken": await _id_token(ctx, id_token), "remoteStartId": next(_request_ids)}
+            token = await _id_token(ctx, id_token)
+            payload = {"idToken": token, "remoteStartId": next(_request_ids)}
             target = evse_id if evse_id is not None else connector_id
             if target is not None:
                 payload["evseId"] = target
+            profile = None
             if profile_data is not None:
                 profile = remote_start_profile(profile_data, target or 0)
                 payload["chargingProfile"] = profile_to_json(profile)
+            await ctx.domain.remote_starts.requested(
+                ctx.station_id,
+                id_token,
+                token_type=token["type"],
+                evse_id=target,
+                remote_start_id=payload["remoteStartId"],
+                charging_profile=profile,
+            )
             return "RequestStartTransaction", payload
         case c.RemoteStop(transaction_id=transaction_id):
             tx = await ctx.domain.transactions.get(transaction_id)
@@ -232,3 +242,17 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
     if certificate_call is not None:
         return certificate_call
     raise c.UnknownCommand(f"{type(command).__name__} has no OCPP 2.0.1 equivalent")
+
+
+async def record_result(ctx: StationContext, action: str, request: Payload, response: Payload) -> None:
+    """Keep the answer to a RequestStartTransaction (whoever sent it), with the transaction the
+    station names when it had one running already (F02)."""
+    if action == "RequestStartTransaction" and isinstance(response.get("status"), str):
+        await ctx.domain.remote_starts.answered(
+            ctx.station_id,
+            response["status"],
+            id_token=request["idToken"]["idToken"],
+            evse_id=request.get("evseId"),
+            remote_start_id=request["remoteStartId"],
+            transaction_ref=response.get("transactionId"),
+        )
