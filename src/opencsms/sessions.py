@@ -64,11 +64,11 @@ _V201_RECORDERS = (
 )
 RESULT_RECORDERS = {V16: _V16_RECORDERS, V201: _V201_RECORDERS, V21: _V201_RECORDERS}
 # What a call that got no CALLRESULT (a CALLERROR, no answer, not sent) leaves behind: a
-# reservation recorded before its ReserveNow went out must not stay Requested.
+# reservation or remote start recorded before its call went out must not stay Requested.
 FAILURE_RECORDERS = {
-    V16: (v16_reservation.record_failure,),
-    V201: (v201_reservation.record_failure,),
-    V21: (v201_reservation.record_failure,),
+    V16: (v16_reservation.record_failure, v16_commands.record_failure),
+    V201: (v201_reservation.record_failure, v201_commands.record_failure),
+    V21: (v201_reservation.record_failure, v201_commands.record_failure),
 }
 
 

@@ -111,6 +111,20 @@ async def test_a_refused_remote_start_ties_nothing(domain: Domain) -> None:
     assert tx is not None and tx.id_token is None
 
 
+async def test_a_remote_start_that_failed_ties_nothing(domain: Domain) -> None:
+    """Answered with a CALLERROR: the station started nothing, whatever comes later."""
+    profile = parse_profile(PROFILE, 2)
+    await domain.remote_starts.requested("CP1", "TAG", evse_id=2, charging_profile=profile)
+    await domain.remote_starts.answered("CP1", "Failed", id_token="TAG", evse_id=2)
+    await domain.transactions.start(start_16(connector_id=2))
+    assert await domain.station_profiles.installed("CP1") == []
+    await domain.remote_starts.requested("CP1", "TAG", remote_start_id=84)
+    await domain.remote_starts.answered("CP1", "Failed", id_token="TAG", remote_start_id=84)
+    await domain.transactions.transaction_event(event("Started", 0, evse_id=1, remote_start_id=84))
+    tx = await domain.transactions.find("CP1", "tx-1")
+    assert tx is not None and tx.id_token is None
+
+
 async def test_a_2x_answer_naming_a_running_transaction_ties_it(domain: Domain) -> None:
     """F02, cable first: the transaction runs before the request; the answer names it."""
     await domain.transactions.transaction_event(

@@ -1,7 +1,9 @@
 """Remote starts (1.6 RemoteStartTransaction, 2.x RequestStartTransaction) and the transactions
 they make.
 
-A remote start is recorded (``Requested``) before it is sent, then takes the station's answer.
+A remote start is recorded (``Requested``) before it is sent, then takes the station's answer
+(``Failed`` when there was none because it was answered with a CALLERROR or never sent; sent
+without an answer, it stays ``Requested``: the station may have acted on it).
 The transaction it makes is tied to it when that transaction's first message arrives: a 2.x
 TransactionEvent by its ``remoteStartId`` (F01/F02: the events of a transaction a remote start
 made carry the request's id), a 1.6
@@ -121,9 +123,10 @@ class RemoteStartService:
 
 
 def of_remote_start_id(connection: Connection, station_id: str, remote_start_id: int) -> Row[Any] | None:
-    """The 2.x remote start with this id that has made no transaction yet and was not refused."""
+    """The 2.x remote start with this id that has made no transaction yet and was neither
+    refused nor failed."""
     row = rows.by_remote_start_id(connection, station_id, remote_start_id)
-    if row is None or row.transaction_id is not None or row.status == rows.REJECTED:
+    if row is None or row.transaction_id is not None or row.status in rows.REFUSED:
         return None
     return row
 

@@ -13,6 +13,10 @@ from opencsms.store.schema import remote_starts
 
 REQUESTED = "Requested"
 REJECTED = "Rejected"
+#: Answered with a CALLERROR, or never sent: the station started nothing.
+FAILED = "Failed"
+#: Remote starts that make no transaction.
+REFUSED = (REJECTED, FAILED)
 
 _rs = remote_starts
 _BY_REMOTE_START_ID = (
@@ -45,13 +49,13 @@ def latest_open(
     status: str | None = None,
 ) -> Row[Any] | None:
     """The station's latest remote start for ``id_token`` sent since ``since`` that has no
-    transaction yet, was not refused, and asked for ``evse_id`` or for any (``status``: only
+    transaction yet, was neither refused nor failed, and asked for ``evse_id`` or for any (``status``: only
     those with this status)."""
     query = select(_rs).where(
         _rs.c.station_id == station_id,
         _rs.c.id_token == id_token,
         _rs.c.transaction_id.is_(None),
-        _rs.c.status != REJECTED,
+        _rs.c.status.notin_(REFUSED),
         _rs.c.requested_at >= since,
     )
     if evse_id is not None:

@@ -133,3 +133,15 @@ async def record_result(ctx: StationContext, action: str, request: Payload, resp
             id_token=request["idTag"],
             evse_id=request.get("connectorId"),
         )
+
+
+async def record_failure(ctx: StationContext, action: str, request: Payload, error: c.CommandError) -> None:
+    """A RemoteStartTransaction that got no CALLRESULT: answered with a CALLERROR or not sent, it starts
+    nothing; sent without an answer, the station may have acted on it (it stays Requested)."""
+    if action == "RemoteStartTransaction" and not isinstance(error, c.SentNoAnswer | c.CommandTimeout):
+        await ctx.domain.remote_starts.answered(
+            ctx.station_id,
+            "Failed",
+            id_token=request["idTag"],
+            evse_id=request.get("connectorId"),
+        )

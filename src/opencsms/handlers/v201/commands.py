@@ -256,3 +256,16 @@ async def record_result(ctx: StationContext, action: str, request: Payload, resp
             remote_start_id=request["remoteStartId"],
             transaction_ref=response.get("transactionId"),
         )
+
+
+async def record_failure(ctx: StationContext, action: str, request: Payload, error: c.CommandError) -> None:
+    """A RequestStartTransaction that got no CALLRESULT: answered with a CALLERROR or not sent, it starts
+    nothing; sent without an answer, the station may have acted on it (it stays Requested)."""
+    if action == "RequestStartTransaction" and not isinstance(error, c.SentNoAnswer | c.CommandTimeout):
+        await ctx.domain.remote_starts.answered(
+            ctx.station_id,
+            "Failed",
+            id_token=request["idToken"]["idToken"],
+            evse_id=request.get("evseId"),
+            remote_start_id=request["remoteStartId"],
+        )
