@@ -29,7 +29,7 @@ PROFILE = {
 async def held(http: httpx.AsyncClient, station_id: str) -> list[dict[str, Any]]:
     response = await http.get(f"/api/v1/stations/{station_id}/charging-profiles")
     assert response.status_code == 200, response.text
-    profiles: list[dict[str, Any]] = response.json()
+    profiles: list[dict[str, Any]] = response.json()["items"]
     return profiles
 
 
