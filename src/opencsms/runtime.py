@@ -77,6 +77,8 @@ class Runtime:
     boot_sweep: asyncio.Task[None] | None = None
     #: Running costs and CDRs (None when OPENCSMS_BILLING_INTERVAL is 0).
     billing: BillingService | None = None
+    #: Writes the stations' last_seen now and then (OPENCSMS_LAST_SEEN_FLUSH_INTERVAL).
+    last_seen_writer: asyncio.Task[None] | None = None
 
     def url_for_profile(self, profile: int) -> str:
         """The station URL prefix of the first listener of security ``profile``.
@@ -130,6 +132,10 @@ class Runtime:
         for _, listener, _ in self.listeners:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(listener.wait_closed(), 5)
+        if self.last_seen_writer is not None:
+            self.last_seen_writer.cancel()
+        with contextlib.suppress(Exception):
+            await self.domain.stations.flush()  # what stations sent until the end
         self.http.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.http_task, 5)
@@ -373,6 +379,9 @@ async def start(settings: Settings) -> Runtime:
             3600.0, timedelta(days=settings.certificate_renewal_days), sessions.sessions.__contains__
         )
     )
+    last_seen_writer = asyncio.get_running_loop().create_task(
+        domain.stations.flush_seen_periodically(settings.last_seen_flush_interval), name="last_seen"
+    )
     boot_sweep = None
     if settings.boot_stop_grace > 0:
         boot_sweep = asyncio.get_running_loop().create_task(domain.boot_sweep.run(), name="boot sweep")
@@ -399,6 +408,7 @@ async def start(settings: Settings) -> Runtime:
         cluster=cluster,
         boot_sweep=boot_sweep,
         billing=billing,
+        last_seen_writer=last_seen_writer,
     )
     app.state.opencsms.extras["listener_url"] = runtime.listener_url
     return runtime

@@ -321,16 +321,20 @@ class SessionManager:
     def _frame_observer(
         self, station_id: str, websocket: WebSocketLike
     ) -> Callable[[str, str | bytes], None]:
-        """The ``on_frame`` hook: the rate limit, the schema violation count, the message log."""
+        """The ``on_frame`` hook: the rate limit, the schema violation count, the message log, the
+        station's last_seen (every frame it sends)."""
         limit = self._rate_limiter(station_id, websocket) if self.message_rate > 0 else None
         record = self.frame_recorder(station_id) if self.frame_recorder is not None else None
         frame_sent = self.metrics.frame_sent
+        seen = self.domain.stations.seen
 
         def on_frame(direction: str, frame: str | bytes) -> None:
             if limit is not None:
                 limit(direction, frame)
             if direction == "out":
                 frame_sent(frame)
+            else:
+                seen(station_id)
             if record is not None:
                 record(direction, frame)
 
@@ -361,6 +365,7 @@ class SessionManager:
             return True
         if self.sessions.get(station_id) is session:  # not replaced while it was pinged
             del self.sessions[station_id]
+            self.domain.stations.forget_seen(station_id)
         self.domain.security.record(
             station_id,
             SecurityEvent.CONNECTION_TAKEOVER,

@@ -110,6 +110,9 @@ class Settings:
     #: In a cluster, how often (seconds) a node looks for gone nodes and marks their stations
     #: disconnected; 0 turns it off.
     node_sweep_interval: float = 30.0
+    #: Seconds between writes of the stations' last_seen, which every message they send moves (in
+    #: memory; a heartbeat and a disconnect also write it; 0: only they do).
+    last_seen_flush_interval: float = 10.0
     #: Days the raw OCPP message log keeps frames; 0 turns the log off.
     message_log_retention_days: float = 7.0
     #: Webhook deliveries: attempts before giving up, and the first retry delay (then doubling), seconds.

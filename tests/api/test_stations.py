@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 import httpx
 
 from opencsms.domain.model import BootInfo
 from opencsms.runtime import Runtime
+from opencsms.store import stations as station_rows
+from tests.conftest import admin_key, auth
 from tests.e2e.wsclient import RawStation
+from tests.simulate.csms import poll
 
 BOOT16 = {"chargePointVendor": "Acme", "chargePointModel": "AC22"}
 
@@ -94,3 +102,32 @@ async def test_connectors_and_their_status_history(server: Runtime, client: http
         assert (await client.get("/api/v1/stations/NOPE/connectors/1/history")).status_code == 404
     finally:
         await st.close()
+
+
+async def test_last_seen_follows_every_message_and_reaches_the_store_now_and_then(
+    server_factory: Callable[..., Any],
+) -> None:
+    """A station sending traffic but no heartbeats (both versions allow it) is seen: the API
+    shows the time of its last message at once, and the store has it after the next flush."""
+    server: Runtime = await server_factory(last_seen_flush_interval=0.2)
+    station = await RawStation.open(server.ocpp_url, "CP-BUSY", ("ocpp1.6",))
+    try:
+        async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as client:
+            await station.call("BootNotification", BOOT16)
+            booted = (await client.get("/api/v1/stations/CP-BUSY")).json()["last_seen"]
+            await asyncio.sleep(0.05)  # so the next message has a later time
+            status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+            assert (await station.call("StatusNotification", status))[0] == 3
+            shown = (await client.get("/api/v1/stations/CP-BUSY")).json()["last_seen"]
+            assert datetime.fromisoformat(shown) > datetime.fromisoformat(booted)
+            listed = (await client.get("/api/v1/stations", params={"q": "CP-BUSY"})).json()["items"]
+            assert [s["last_seen"] for s in listed] == [shown]
+
+            async def stored() -> bool:
+                row = await server.store.read(lambda c: station_rows.get(c, "CP-BUSY"))
+                return row is not None and row.last_seen == datetime.fromisoformat(shown)
+
+            await poll(stored)
+    finally:
+        await station.close()
+        await server.stop()

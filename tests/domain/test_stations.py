@@ -15,6 +15,7 @@ from opencsms.domain import (
     RegistrationStatus,
 )
 from opencsms.store import Store
+from opencsms.store import stations as station_rows
 from tests.domain.conftest import NOW
 
 BOOT = BootInfo(vendor="Acme", model="AC22", serial_number="SN1", firmware_version="1.2", reason="PowerUp")
@@ -100,6 +101,45 @@ async def test_heartbeats_still_queued_are_written_when_the_store_closes(
     async with await Store.open(database_url) as reopened:
         station = await Domain(reopened).stations.get("CP1")
     assert station is not None and station.last_seen == NOW + timedelta(minutes=5)
+
+
+async def test_every_message_moves_last_seen_in_memory_and_a_flush_writes_it_once(
+    domain: Domain, store: Store
+) -> None:
+    await domain.stations.boot("CP1", BOOT, NOW)
+    await domain.stations.boot("CP2", BOOT, NOW)
+    jobs_before = store.write_stats.jobs
+    for second in range(1, 101):
+        for station_id in ("CP1", "CP2"):
+            domain.stations.seen(station_id, NOW + timedelta(seconds=second))
+    assert store.write_stats.jobs == jobs_before  # nothing written per message
+    station = await domain.stations.get("CP1")  # what the API shows: the time in memory
+    assert station is not None and station.last_seen == NOW + timedelta(seconds=100)
+    assert [s.last_seen for s in await domain.stations.list()] == [NOW + timedelta(seconds=100)] * 2
+    elsewhere = Domain(store)  # another node reads the store: not written yet
+    stored = await elsewhere.stations.get("CP1")
+    assert stored is not None and stored.last_seen == NOW
+    domain.stations.flush_seen()
+    await domain.stations.flush()
+    assert store.write_stats.jobs - jobs_before == 1
+    for station_id in ("CP1", "CP2"):
+        stored = await elsewhere.stations.get(station_id)
+        assert stored is not None and stored.last_seen == NOW + timedelta(seconds=100)
+
+
+async def test_a_disconnect_writes_last_seen_and_an_older_flush_never_moves_it_back(
+    domain: Domain, store: Store
+) -> None:
+    await domain.stations.boot("CP1", BOOT, NOW)
+    domain.stations.seen("CP1", NOW + timedelta(seconds=5))
+    domain.stations.flush_seen()  # in flight while the station disconnects
+    await domain.stations.disconnected("CP1", NOW + timedelta(seconds=9))
+    await domain.stations.flush()
+    await store.write(lambda c: station_rows.touch(c, {"CP1": NOW + timedelta(seconds=7)}))
+    stored = await Domain(store).stations.get("CP1")
+    assert stored is not None and stored.last_seen == NOW + timedelta(seconds=9)
+    station = await domain.stations.get("CP1")
+    assert station is not None and station.last_seen == NOW + timedelta(seconds=9)
 
 
 async def test_a_heartbeat_after_close_is_still_answered(domain: Domain, store: Store) -> None:

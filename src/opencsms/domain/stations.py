@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -57,9 +58,14 @@ class StationService:
         self._heartbeat_interval = heartbeat_interval
         self._retry_interval = min(retry_interval, heartbeat_interval)
         self._clock = clock
-        # Heartbeats only move last_seen, so they are coalesced and written behind (see heartbeat).
+        # last_seen moves with every message a station sends, in memory (see seen); what is not
+        # written yet is coalesced and written behind (a heartbeat, flush_seen now and then, and
+        # a disconnect write it; never one write per message).
         self._seen: dict[str, datetime] = {}
         self._seen_flush: asyncio.Future[None] | None = None
+        #: The latest message time of each station connected here, newer than the store's at
+        #: times: get and list show it.
+        self._recent: dict[str, datetime] = {}
         #: This node's id in a cluster (recorded with each connection it holds); None alone.
         self.node_id: str | None = None
 
@@ -129,10 +135,40 @@ class StationService:
         ``last_seen`` is written behind and coalesced (one flush in flight at a time carries
         every heartbeat since the previous one), so a crash may lose it; it is not billing data.
         """
-        self._seen[station_id] = now
+        self.seen(station_id, now)
         if self._seen_flush is None:
             self._flush_seen()
         return now
+
+    def seen(self, station_id: str, now: datetime | None = None) -> None:
+        """Note a message from the station (any: both OCPP versions let traffic stand in for
+        heartbeats). In memory only: :meth:`flush_seen` (run every few seconds), the next
+        heartbeat or the disconnect writes it; :meth:`get` and :meth:`list` show it meanwhile."""
+        at = now if now is not None else self._clock()
+        self._seen[station_id] = at
+        self._recent[station_id] = at
+
+    def flush_seen(self) -> None:
+        """Write the message times noted since the last write (behind, coalesced)."""
+        if self._seen and self._seen_flush is None:
+            self._flush_seen()
+
+    async def flush_seen_periodically(self, interval: float) -> None:
+        """Run :meth:`flush_seen` every ``interval`` seconds until cancelled (0: never; then
+        heartbeats and disconnects write last_seen)."""
+        while interval > 0:
+            await asyncio.sleep(interval)
+            self.flush_seen()
+
+    def forget_seen(self, station_id: str) -> None:
+        """The station's connection moved to another node, which notes its messages from now on."""
+        self._recent.pop(station_id, None)
+
+    def _fresh(self, station: Station) -> Station:
+        seen = self._recent.get(station.id)
+        if seen is not None and (station.last_seen is None or seen > station.last_seen):
+            return dataclasses.replace(station, last_seen=seen)
+        return station
 
     def _flush_seen(self) -> None:
         # Runs on the event loop only: the job gets its own copy, since write jobs may run on
@@ -155,11 +191,13 @@ class StationService:
             self._flush_seen()
 
     async def flush(self) -> None:
-        """Wait until heartbeats received so far are written (tests, orderly shutdown).
+        """Write the message times noted so far and wait until they are written (tests, orderly
+        shutdown).
 
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the write failed.
         """
+        self.flush_seen()
         while self._seen_flush is not None:
             # The done callback runs before this wakes up, so a follow-up flush is visible.
             await asyncio.shield(self._seen_flush)
@@ -275,6 +313,10 @@ class StationService:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
         """
         node = self.node_id
+        # The disconnect's own write carries the time; a flush still in flight cannot move it back
+        # (touch only moves last_seen forward).
+        self._seen.pop(station_id, None)
+        self._recent.pop(station_id, None)
         recorded = await self._store.write(
             lambda connection: station_rows.set_disconnected(connection, station_id, now=now, node=node)
         )
@@ -331,7 +373,7 @@ class StationService:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
         """
         row = await self._store.read(lambda connection: station_rows.get(connection, station_id))
-        return _station(row) if row is not None else None
+        return self._fresh(_station(row)) if row is not None else None
 
     async def list(self) -> builtins.list[Station]:
         """Every station, by id.
@@ -340,7 +382,7 @@ class StationService:
             sqlalchemy.exc.SQLAlchemyError: the store failed.
         """
         rows = await self._store.read(station_rows.list_all)
-        return [_station(row) for row in rows]
+        return [self._fresh(_station(row)) for row in rows]
 
     async def connectors(self, station_id: str) -> builtins.list[ConnectorState]:
         """The station's connectors with their last status, by EVSE and connector.

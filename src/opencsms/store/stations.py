@@ -32,7 +32,15 @@ BOOT_COLUMNS = (
 _BY_ID = select(stations).where(stations.c.id == bindparam("station_id"))
 _REGISTRATION = select(stations.c.registration_status).where(stations.c.id == bindparam("station_id"))
 _ALL = select(stations).order_by(stations.c.id)
-_TOUCH = update(stations).where(stations.c.id == bindparam("station_id")).values(last_seen=bindparam("seen"))
+# Only forward: a write behind still in flight must not move back what a disconnect wrote.
+_TOUCH = (
+    update(stations)
+    .where(
+        stations.c.id == bindparam("station_id"),
+        or_(stations.c.last_seen.is_(None), stations.c.last_seen < bindparam("seen")),
+    )
+    .values(last_seen=bindparam("seen"))
+)
 
 
 def ensure(connection: Connection, station_id: str, *, registration_status: str, now: datetime) -> None:
@@ -139,7 +147,7 @@ def forget_connections(connection: Connection) -> int:
 
 
 def touch(connection: Connection, last_seen: Mapping[str, datetime]) -> None:
-    """Set ``last_seen`` of many stations in one executemany; unknown ids are skipped."""
+    """Move ``last_seen`` of many stations forward in one executemany; unknown ids are skipped."""
     if last_seen:
         connection.execute(_TOUCH, [{"station_id": key, "seen": seen} for key, seen in last_seen.items()])
 
