@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opencsms.cli import admin, api_keys, audit, billing, remote, smart_charging, users
+from opencsms.cli import admin, api_keys, audit, billing, operations, remote, smart_charging, users
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     billing.add_parsers(sub)
     billing.add_cdr_parsers(sub)
     billing.add_revenue_parser(sub)
+    operations.add_parsers(sub)
     return parser
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from opencsms.sqlite_backup import hold_in_use_lock, release_in_use_lock
 from opencsms.store import migrate
 from opencsms.store.batched_reads import BatchedReader
 from opencsms.store.engine import (
@@ -41,6 +43,8 @@ class Store:
         self._writer = writer
         self._reader = reader
         self._closed = False
+        #: The shared "in use" lock of a SQLite file (opencsms.sqlite_backup), closed with the store.
+        self.in_use_lock: int | None = None
 
     @classmethod
     async def open(
@@ -85,7 +89,10 @@ class Store:
             runner = AsyncEngineRunner(engine)
         writer = GroupCommitWriter(runner, max_batch=max_batch, batch_window=batch_window)
         writer.start()
-        return cls(engine, writer, reader)
+        store = cls(engine, writer, reader)
+        if engine.dialect.name == "sqlite" and resolved.database and not resolved.query.get("uri"):
+            store.in_use_lock = hold_in_use_lock(Path(resolved.database))
+        return store
 
     @property
     def engine(self) -> AsyncEngine:
@@ -150,6 +157,9 @@ class Store:
                 await self._reader.close()
         finally:
             await self._engine.dispose()
+            if self.in_use_lock is not None:
+                release_in_use_lock(self.in_use_lock)
+                self.in_use_lock = None
 
     async def __aenter__(self) -> Store:
         return self
