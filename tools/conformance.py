@@ -167,8 +167,9 @@ def render(
         "Which OCA certification test cases for a CSMS have an end-to-end test named after them",
         "(written by `make conformance` from the test names; a case counts when a test names it exactly).",
         "A test named after a case plays the station's side of that case's steps and checks what the CSMS",
-        "answers, sends and stores; the last column is the first paragraph of each test's docstring. Cases",
-        "no test plays are listed as not covered, with the reason.",
+        "answers, sends and stores; the last column says what the test checks of the case (the text its",
+        "docstring labels with the case id, else the docstring's first paragraph). Cases no test plays are",
+        "listed as not covered, with the reason.",
         "",
     ]
     for version in CASE_FILES:
