@@ -170,8 +170,9 @@ class SessionManager:
         recorded its connection in the shared store."""
         return station.id in self.sessions or (self.other_nodes is not None and station.connected)
 
-    async def admit(self, station_id: str) -> bool:
-        return await self.domain.stations.admit(station_id)
+    async def admit(self, station_id: str) -> str | None:
+        """None when the station may connect, else the reason it may not."""
+        return await self.domain.stations.admission(station_id)
 
     async def serve(self, station_id: str, version: str, websocket: WebSocketLike) -> None:
         """Serve one station until its connection closes.

@@ -67,3 +67,26 @@ async def test_a_meter_values_resent_after_its_answer_was_lost_is_stored_once(se
         (30, "3000"),
         (30, "7200"),
     ]
+
+
+async def test_an_unknown_id_differing_only_by_case_from_a_known_station_is_refused(server: Runtime) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    from tests.e2e.test_security_basic_auth import wait_events
+
+    known = await RawStation.open(server.ocpp_url, "CP-Case-1")
+    await known.call("BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"})
+    await known.close()
+    for twin in ("cp-case-1", "CP-CASE-1"):
+        with pytest.raises(InvalidStatus) as refused:
+            await RawStation.open(server.ocpp_url, twin)
+        assert refused.value.response.status_code == 404
+    events = await wait_events(server, "cp-case-1")
+    assert [e.tech_info for e in events] == ["differs only by letter case from the known station CP-Case-1"]
+    # The known station itself, and ids that are really different, still connect.
+    for station_id in ("CP-Case-1", "CP-Case-2"):
+        station = await RawStation.open(server.ocpp_url, station_id)
+        await station.close()
+    with pytest.raises(InvalidStatus) as refused:
+        await RawStation.open(server.ocpp_url, "%EF%BC%A3P-Case-1")  # a full-width C
+    assert refused.value.response.status_code == 400

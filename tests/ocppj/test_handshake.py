@@ -152,3 +152,32 @@ def test_choice_does_not_depend_on_offer_order(protocols: list[str], count: int)
     offered = protocols[:count]
     newest = next(name for name in SUBPROTOCOLS if name in offered)
     assert select_subprotocol(offered) == newest
+
+
+@pytest.mark.parametrize(
+    ("station_id", "looks_like"),
+    [
+        ("ＣＰ００１", "CP001"),  # full-width forms
+        ("CP001\u202e", "CP001"),  # a bidi override
+        ("\u2067CP001\u2069", "CP001"),  # bidi isolates
+        ("CP\u200b001", "CP001"),  # a zero-width space
+        ("CP\u00a0001", "CP 001"),  # a non-breaking space
+        ("CP\ufb01", "CPfi"),  # a ligature
+        ("CP00\u00b9", "CP001"),  # a superscript
+    ],
+)
+def test_invisible_and_look_alike_characters_are_refused(station_id: str, looks_like: str) -> None:
+    """Station ids an operator could not tell from another are refused (docs/security.md)."""
+    from urllib.parse import quote
+
+    with pytest.raises(BadStationPath, match="invisible or look-alike") as info:
+        station_id_from_path("/ocpp/" + quote(station_id))
+    assert info.value.status == 400
+    assert station_id_from_path("/ocpp/" + quote(looks_like)) == looks_like
+
+
+@pytest.mark.parametrize("station_id", ["Ladesäule-1", "充电桩-7", "Зарядка-3", "cp-ÅÉÎ"])
+def test_ids_in_any_script_in_their_plain_form_are_accepted(station_id: str) -> None:
+    from urllib.parse import quote
+
+    assert station_id_from_path("/ocpp/" + quote(station_id)) == station_id

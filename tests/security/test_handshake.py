@@ -30,8 +30,8 @@ class Fakes:
     async def lookup(self, station_id: str) -> StationCredentials | None:
         return self.credentials.get(station_id)
 
-    async def admit(self, station_id: str) -> bool:
-        return self.known is None or station_id in self.known
+    async def admit(self, station_id: str) -> str | None:
+        return None if self.known is None or station_id in self.known else "registration policy"
 
     def record(self, station_id: str | None, event_type: str, info: str, peer: str) -> None:
         self.events.append((station_id, event_type, info, peer))

@@ -87,6 +87,26 @@ class StationService:
             return self._policy is not RegistrationPolicy.REJECT
         return status != RegistrationStatus.REJECTED
 
+    async def admission(self, station_id: str) -> str | None:
+        """None when the station may connect, else why not: registered Rejected, unknown under
+        REJECT, or unknown with an id that differs only by letter case from a known station's
+        (two stations an operator could not tell apart; the policy in docs/security.md).
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: the store failed.
+        """
+        status = await self._store.read(
+            lambda connection: station_rows.registration_status(connection, station_id)
+        )
+        if status is not None:
+            return "registered as Rejected" if status == RegistrationStatus.REJECTED else None
+        if self._policy is RegistrationPolicy.REJECT:
+            return "registration policy"
+        twin = await self._store.read(lambda connection: station_rows.case_twin(connection, station_id))
+        if twin is not None:
+            return f"differs only by letter case from the known station {twin}"
+        return None
+
     async def boot(self, station_id: str, info: BootInfo, now: datetime) -> BootDecision:
         """Store what the station says about itself and decide its registration.
 

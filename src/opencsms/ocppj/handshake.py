@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -26,8 +28,8 @@ def station_id_from_path(path: str) -> str:
     """The station id: the last segment of the path, percent-decoded; any prefix is accepted.
 
     Raises:
-        BadStationPath: no id (404); longer than 48 characters, not UTF-8 or with control
-            characters (400).
+        BadStationPath: no id (404); longer than 48 characters, not UTF-8, with control
+            characters, or with invisible or look-alike ones (see :func:`_confusable`) (400).
     """
     raw = urlsplit(path).path.rstrip("/")
     segment = raw.rsplit("/", 1)[-1] if "/" in raw else raw
@@ -41,7 +43,23 @@ def station_id_from_path(path: str) -> str:
         raise BadStationPath(f"station id longer than {MAX_STATION_ID_LENGTH} characters", 400)
     if any(ord(ch) < 0x20 or ch in "/\x7f" for ch in station_id):
         raise BadStationPath("station id contains forbidden characters", 400)
+    if not station_id.isascii() and _confusable(station_id):
+        raise BadStationPath("station id contains invisible or look-alike characters", 400)
     return station_id
+
+
+# Unicode categories never shown as themselves: format characters (bidi controls, zero-width
+# joiners), controls, private use, surrogates, line and paragraph separators.
+_INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def _confusable(station_id: str) -> bool:
+    """Whether an id would be confused with another by an operator: it has invisible characters,
+    or characters that compatibility normalisation (NFKC) changes: full-width forms, ligatures,
+    superscripts, non-breaking spaces. Ids in any script that are already in that form pass."""
+    return unicodedata.normalize("NFKC", station_id) != station_id or any(
+        unicodedata.category(ch) in _INVISIBLE for ch in station_id
+    )
 
 
 def select_subprotocol(offered: Iterable[str], implemented: Iterable[str] = SUBPROTOCOLS) -> str | None:

@@ -135,7 +135,8 @@ class HandshakeLimits:
 
 
 CredentialLookup = Callable[[str], Awaitable[StationCredentials | None]]
-Admit = Callable[[str], Awaitable[bool]]
+#: None when the station may connect, else why not (recorded, never shown to the peer).
+Admit = Callable[[str], Awaitable[str | None]]
 #: (station id or None, event type, technical info without secrets, peer address)
 RecordEvent = Callable[[str | None, str, str, str], None]
 PasswordCheck = Callable[[str, str], Awaitable[bool]]
@@ -229,8 +230,9 @@ class HandshakeFilterChain:
         if credentials is not None and credentials.change_pending:
             await self._credentials_used(station_id, used_pending_password, request.listener_profile)
 
-        if not await self._admit(station_id):
-            self._record(station_id, SecurityEvent.UNKNOWN_STATION_REFUSED, "registration policy", ip)
+        refusal = await self._admit(station_id)
+        if refusal is not None:
+            self._record(station_id, SecurityEvent.UNKNOWN_STATION_REFUSED, refusal, ip)
             return self._refuse("unknown", Refused(404, f"unknown station {station_id}"))
         return Admitted(station_id, subprotocol)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from opencsms.store.schema import stations
@@ -32,6 +32,14 @@ BOOT_COLUMNS = (
 _BY_ID = select(stations).where(stations.c.id == bindparam("station_id"))
 _REGISTRATION = select(stations.c.registration_status).where(stations.c.id == bindparam("station_id"))
 _ALL = select(stations).order_by(stations.c.id)
+_CASE_TWIN = (
+    select(stations.c.id)
+    .where(
+        func.lower(stations.c.id) == func.lower(bindparam("station_id")),
+        stations.c.id != bindparam("station_id"),
+    )
+    .limit(1)
+)
 # Only forward: a write behind still in flight must not move back what a disconnect wrote.
 _TOUCH = (
     update(stations)
@@ -161,6 +169,14 @@ def registration_status(connection: Connection, station_id: str) -> str | None:
     """The station's registration status, or None when it is unknown."""
     status: str | None = connection.execute(_REGISTRATION, {"station_id": station_id}).scalar_one_or_none()
     return status
+
+
+def case_twin(connection: Connection, station_id: str) -> str | None:
+    """A known station whose id differs from ``station_id`` only by letter case, or None.
+
+    A scan (no index on the lowered id): asked only for an id that is not known itself."""
+    twin: str | None = connection.execute(_CASE_TWIN, {"station_id": station_id}).scalar()
+    return twin
 
 
 def list_all(connection: Connection) -> Sequence[Row[Any]]:
