@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
