@@ -157,7 +157,7 @@ def test_choice_does_not_depend_on_offer_order(protocols: list[str], count: int)
 @pytest.mark.parametrize(
     ("station_id", "looks_like"),
     [
-        ("ＣＰ００１", "CP001"),  # full-width forms
+        ("\uff23\uff30\uff10\uff10\uff11", "CP001"),  # full-width forms
         ("CP001\u202e", "CP001"),  # a bidi override
         ("\u2067CP001\u2069", "CP001"),  # bidi isolates
         ("CP\u200b001", "CP001"),  # a zero-width space
