@@ -336,7 +336,14 @@ async def start(settings: Settings) -> Runtime:
     app.state.opencsms.extras["tariffs"] = tariffs
     billing = None
     if settings.billing_interval > 0:
-        billing = BillingService(store, bus, tariffs, interval=settings.billing_interval)
+        billing = BillingService(
+            store,
+            bus,
+            tariffs,
+            interval=settings.billing_interval,
+            display=sessions,
+            display_interval=settings.cost_display_interval,
+        )
         await billing.start()
         app.state.opencsms.extras["billing"] = billing
     app.state.opencsms.extras["handshake_refusals"] = handshake.refusals

@@ -343,6 +343,11 @@ class SessionManager:
 
     # -- commands ---------------------------------------------------------------------------------
 
+    def connected_version(self, station_id: str) -> str | None:
+        """The OCPP version of the station's connection to this process, or None."""
+        session = self.sessions.get(station_id)
+        return None if session is None else session.context.version
+
     async def execute(
         self, station_id: str, command: c.Command, timeout: float | None = None
     ) -> c.CommandResult:

@@ -128,6 +128,9 @@ class Settings:
     #: 0 turns costing off (no running cost, no CDRs).
     billing_time_zone: str = "UTC"
     billing_interval: float = 15.0
+    #: Seconds between running costs sent to a station's display (2.0.1 CostUpdated; 1.6
+    #: California Pricing RunningCost where the station declares it); 0 sends none.
+    cost_display_interval: float = 60.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

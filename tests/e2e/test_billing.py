@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +98,9 @@ async def test_a_16_and_a_201_station_are_billed_as_recomputed_by_hand(
     server: Runtime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await server.domain.tokens.add("CARD-1", parent_id_token="FLEET")
-    async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as http:
+    async with httpx.AsyncClient(
+        base_url=server.http_url, headers=auth(admin_key(server)), timeout=30
+    ) as http:
         await _setup(http)
         st16 = await RawStation.open(server.ocpp_url, "CP16")
         await st16.call("BootNotification", BOOT16)
@@ -182,7 +185,9 @@ async def test_running_cost_grows_while_charging(server_factory: Callable[..., A
     server: Runtime = await server_factory(billing_interval=0.05)
     try:
         await server.domain.tokens.add("CARD-1")
-        async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as http:
+        async with httpx.AsyncClient(
+            base_url=server.http_url, headers=auth(admin_key(server)), timeout=30
+        ) as http:
             await _setup(http)
             st = await RawStation.open(server.ocpp_url, "CP16")
             await st.call("BootNotification", BOOT16)
@@ -209,7 +214,9 @@ async def test_a_late_real_stop_replaces_the_inferred_end_with_a_credit_and_a_ne
     server: Runtime,
 ) -> None:
     await server.domain.tokens.add("CARD-1")
-    async with httpx.AsyncClient(base_url=server.http_url, headers=auth(admin_key(server))) as http:
+    async with httpx.AsyncClient(
+        base_url=server.http_url, headers=auth(admin_key(server)), timeout=30
+    ) as http:
         await _setup(http)
         st = await RawStation.open(server.ocpp_url, "CP16")
         await st.call("BootNotification", BOOT16)
@@ -243,7 +250,7 @@ async def test_sessions_ended_while_costing_was_off_are_billed_at_the_next_start
 ) -> None:
     server: Runtime = await server_factory(billing_interval=0)
     key = admin_key(server)
-    async with httpx.AsyncClient(base_url=server.http_url, headers=auth(key)) as http:
+    async with httpx.AsyncClient(base_url=server.http_url, headers=auth(key), timeout=30) as http:
         await _setup(http)
         await server.domain.tokens.add("CARD-1")
         st = await RawStation.open(server.ocpp_url, "CP16")
@@ -255,8 +262,98 @@ async def test_sessions_ended_while_costing_was_off_are_billed_at_the_next_start
     await server.stop()
     server = await server_factory()
     try:
-        async with httpx.AsyncClient(base_url=server.http_url, headers=auth(key)) as http:
+        async with httpx.AsyncClient(base_url=server.http_url, headers=auth(key), timeout=30) as http:
             (cdr,) = await _cdrs(http, 1)
             assert cdr["transaction_id"] == tx and cdr["total_cost"] == EXPECTED
+    finally:
+        await server.stop()
+
+
+async def _next_call(st: RawStation, action: str) -> tuple[str, dict[str, Any]]:
+    """The CSMS's next CALL of ``action`` (skipping others it may send meanwhile)."""
+    for _ in range(20):
+        frame = await st.recv(10.0)
+        if frame[0] == 2 and frame[2] == action:
+            return frame[1], frame[3]
+        if frame[0] == 2:
+            await st.reply(frame[1], {})
+    raise AssertionError(f"no {action} came")
+
+
+async def test_running_and_final_costs_reach_the_stations_displays(
+    server_factory: Callable[..., Any],
+) -> None:
+    server: Runtime = await server_factory(billing_interval=0.05, cost_display_interval=0.01)
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, sample, stop = (now - timedelta(minutes=m) for m in (20, 10, 1))
+
+    def iso(moment: datetime) -> str:
+        return moment.isoformat().replace("+00:00", "Z")
+
+    simple = {"currency": "EUR", "elements": [{"price_components": [
+        {"type": "ENERGY", "price": 0.30, "vat": 10, "step_size": 1}]}]}  # fmt: skip
+    try:
+        await server.domain.tokens.add("CARD-1")
+        async with httpx.AsyncClient(
+            base_url=server.http_url, headers=auth(admin_key(server)), timeout=30
+        ) as http:
+            await http.put("/api/v1/tariffs/SIMPLE", json=simple)
+            await http.put("/api/v1/tariff-assignments", json={"scope": "default", "tariff_id": "SIMPLE"})
+
+            # A 2.0.1 station: CostUpdated with the running cost, then with the final one.
+            st201 = await RawStation.open(server.ocpp_url, "CP201", ("ocpp2.0.1",))
+            await st201.call("BootNotification", BOOT201)
+
+            def event(kind: str, seq: int, ts: datetime, wh: int) -> dict[str, Any]:
+                values = [{"value": wh, "measurand": "Energy.Active.Import.Register"}]
+                payload = {"eventType": kind, "timestamp": iso(ts), "triggerReason": "MeterValuePeriodic",
+                           "seqNo": seq, "transactionInfo": {"transactionId": "T-D"},
+                           "evse": {"id": 1, "connectorId": 1},
+                           "meterValue": [{"timestamp": iso(ts), "sampledValue": values}]}  # fmt: skip
+                return payload
+
+            await st201.call("TransactionEvent", event("Started", 0, start, 1000))
+            await st201.call("TransactionEvent", event("Updated", 1, sample, 3000))
+            message_id, running = await _next_call(st201, "CostUpdated")
+            assert running == {"totalCost": 0.66, "transactionId": "T-D"}  # 2 kWh at 0.30 + 10% VAT
+            await st201.reply(message_id, {})
+            await st201.call("TransactionEvent", event("Ended", 2, stop, 6000))
+            message_id, final = await _next_call(st201, "CostUpdated")
+            assert final == {"totalCost": 1.65, "transactionId": "T-D"}  # 5 kWh
+            await st201.reply(message_id, {})
+
+            # A 1.6 station that declares California Pricing: DataTransfer RunningCost, FinalCost.
+            st16 = await RawStation.open(server.ocpp_url, "CP16")
+            await st16.call("BootNotification", BOOT16)
+            asking = asyncio.create_task(http.post("/api/v1/stations/CP16/commands/get_configuration",
+                                                   json={"keys": ["CustomDisplayCostAndPrice"]}))  # fmt: skip
+            message_id, _ = await st16.expect_call("GetConfiguration")
+            key = {"key": "CustomDisplayCostAndPrice", "readonly": True, "value": "true"}
+            await st16.reply(message_id, {"configurationKey": [key]})
+            assert (await asking).status_code == 200
+            begin = {"connectorId": 1, "idTag": "CARD-1", "meterStart": 1000, "timestamp": iso(start)}
+            tx = (await st16.call("StartTransaction", begin))[2]["transactionId"]
+            await st16.call("MeterValues", _meter(iso(sample), 3000, tx))
+            message_id, transfer = await _next_call(st16, "DataTransfer")
+            assert (
+                transfer["vendorId"] == "org.openchargealliance.costmsg"
+                and transfer["messageId"] == "RunningCost"
+            )
+            data = json.loads(transfer["data"], parse_float=Decimal)
+            assert (
+                data["transactionId"] == tx and data["cost"] == Decimal("0.66") and data["meterValue"] == 3000
+            )
+            assert data["state"] == "Charging" and data["timestamp"]
+            await st16.reply(message_id, {"status": "Accepted"})
+            await st16.call(
+                "StopTransaction", {"transactionId": tx, "meterStop": 6000, "timestamp": iso(stop)}
+            )
+            message_id, transfer = await _next_call(st16, "DataTransfer")
+            data = json.loads(transfer["data"], parse_float=Decimal)
+            assert transfer["messageId"] == "FinalCost" and data["cost"] == Decimal("1.65")
+            assert data["transactionId"] == tx and "1.65" in data["priceText"]
+            await st16.reply(message_id, {"status": "Accepted"})
+            await st16.close()
+            await st201.close()
     finally:
         await server.stop()

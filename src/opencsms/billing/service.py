@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
@@ -33,11 +33,13 @@ from opencsms.billing.costing import SessionCost, price_session
 from opencsms.billing.tariff_service import TariffService, TariffVersion
 from opencsms.billing.usage import StoredSession, read_session
 from opencsms.bus import EventBus, EventFilter, Subscription
+from opencsms.domain import commands as c
 from opencsms.domain.events import DomainEvent
 from opencsms.store import Store
 from opencsms.store import billing as rows
 from opencsms.store.schema import transactions
 from opencsms.store.schema_billing import transaction_costs
+from opencsms.store.schema_device_model import device_variables
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,32 @@ def _ended_unbilled(connection: Connection, after_id: int) -> list[int]:
     return [row[0] for row in connection.execute(query)]
 
 
+class CostDisplay(Protocol):
+    """Where costs go to stations' displays (the session manager)."""
+
+    def connected_version(self, station_id: str) -> str | None: ...
+
+    async def execute(self, station_id: str, command: c.Command, timeout: float | None = None) -> Any: ...
+
+
+def _display_supported(connection: Connection, station_id: str, version: str) -> bool:
+    """1.6: the station declares California Pricing (CustomDisplayCostAndPrice true); 2.x: unless
+    its TariffCostCtrlr says cost display is disabled (Enabled[Cost] false)."""
+    v = device_variables.c
+    if version == "1.6":
+        query = select(v.value).where(
+            v.station_id == station_id, v.component == "", v.variable == "CustomDisplayCostAndPrice"
+        )
+        return str(connection.execute(query).scalar() or "").lower() == "true"
+    query = select(v.value).where(
+        v.station_id == station_id,
+        v.component == "TariffCostCtrlr",
+        v.variable == "Enabled",
+        v.variable_instance == "Cost",
+    )
+    return str(connection.execute(query).scalar() or "true").lower() != "false"
+
+
 class BillingService:
     def __init__(
         self,
@@ -102,6 +130,8 @@ class BillingService:
         *,
         interval: float = 15.0,
         sweep_interval: float = 600.0,
+        display: CostDisplay | None = None,
+        display_interval: float = 60.0,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._store = store
@@ -116,6 +146,10 @@ class BillingService:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self.revenue = RevenueCounters()
+        self._display = display
+        self._display_interval = display_interval
+        self._displayed: dict[int, datetime] = {}
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._subscription = self._bus.subscribe(EventFilter.of(_KINDS, local_only=True), max_queued=100_000)
@@ -129,9 +163,9 @@ class BillingService:
     async def close(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
-        for task in self._tasks:
+        for task in (*self._tasks, *self._sending):
             task.cancel()
-        for task in self._tasks:
+        for task in (*self._tasks, *self._sending):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
@@ -241,7 +275,43 @@ class BillingService:
                 },
             )
         )
+        last = self._displayed.get(transaction_id)
+        if last is None or (now - last).total_seconds() >= self._display_interval:
+            self._displayed[transaction_id] = now
+            periods = cost.periods
+            meter = session.usage(now).readings
+            command = c.CostUpdated(
+                tx.transaction_ref,
+                str(cost.total.incl_vat),
+                timestamp=now.isoformat(),
+                meter_wh=int(meter[-1].energy_wh) if meter else None,
+                charging=periods[-1].charging if periods else True,
+            )
+            self._show(tx.station_id, command)
         return cost
+
+    def _show(self, station_id: str, command: c.CostUpdated) -> None:
+        """Send the cost to the station's display, if it has one, from a task of its own."""
+        display = self._display
+        if display is None or self._display_interval <= 0:
+            return
+        version = display.connected_version(station_id)
+        if version is None:
+            return
+
+        async def send() -> None:
+            try:
+                supported = await self._store.read(
+                    lambda connection: _display_supported(connection, station_id, version)
+                )
+                if supported:
+                    await display.execute(station_id, command, 30.0)
+            except Exception as exc:  # the station's display is a courtesy; billing goes on
+                log.info("cost for %s's display not delivered: %r", station_id, exc)
+
+        task = asyncio.get_running_loop().create_task(send(), name=f"cost display {station_id}")
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     async def finish(self, transaction_id: int) -> int | None:
         """Fix the final cost of an ended session in a CDR (once per way it ended); the CDR's id,
@@ -318,6 +388,11 @@ class BillingService:
                 },
             )
         )
+        self._displayed.pop(transaction_id, None)
+        text = version.tariff.alt_text()
+        price_text = f"{cost.currency} {cost.total.incl_vat}" + (f" ({text})" if text else "")
+        self._show(tx.station_id, c.CostUpdated(tx.transaction_ref, str(cost.total.incl_vat), final=True,
+                                                price_text=price_text))  # fmt: skip
         return cdr_id
 
     async def cost(self, transaction_id: int) -> dict[str, Any] | None:

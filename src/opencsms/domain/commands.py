@@ -52,6 +52,22 @@ class DataTransfer:
 
 
 @dataclass(frozen=True, slots=True)
+class CostUpdated:
+    """The running (or, with ``final``, the final) cost of a transaction, for the station's
+    display: 2.0.1 CostUpdated (I02); on a 1.6 station that declares California Pricing
+    (CustomDisplayCostAndPrice), DataTransfer org.openchargealliance.costmsg RunningCost or
+    FinalCost. ``total_cost`` (a decimal string) includes VAT; ``timestamp`` is ISO 8601."""
+
+    transaction_ref: str
+    total_cost: str
+    final: bool = False
+    timestamp: str | None = None
+    meter_wh: int | None = None
+    charging: bool = True
+    price_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RemoteStart:
     """Start a transaction (1.6 RemoteStartTransaction, 2.0.1 RequestStartTransaction).
 
@@ -377,6 +393,7 @@ Command = (
     | GetConfiguration
     | ClearCache
     | DataTransfer
+    | CostUpdated
     | RemoteStart
     | RemoteStop
     | UnlockConnector
@@ -415,6 +432,7 @@ COMMANDS: dict[str, type[Command]] = {
     "get_configuration": GetConfiguration,
     "clear_cache": ClearCache,
     "data_transfer": DataTransfer,
+    "cost_updated": CostUpdated,
     "remote_start": RemoteStart,
     "remote_stop": RemoteStop,
     "unlock_connector": UnlockConnector,
@@ -449,8 +467,14 @@ _NAMES = {cls: name for name, cls in COMMANDS.items()}
 #: Steps of procedures that keep CSMS-side state in step with the station (the new password's hash,
 #: the pending profile): carried to the station's node like any command, never sent on their own.
 PROCEDURE_STEPS = frozenset({"change_password", "raise_security_profile"})
+#: Sent by services of the CSMS (billing), not by an operator.
+SERVICE_COMMANDS = frozenset({"cost_updated"})
 #: What an operator may send by name.
-OPERATOR_COMMANDS = {name: cls for name, cls in COMMANDS.items() if name not in PROCEDURE_STEPS}
+OPERATOR_COMMANDS = {
+    name: cls
+    for name, cls in COMMANDS.items()
+    if name not in PROCEDURE_STEPS and name not in SERVICE_COMMANDS
+}
 # Arguments that are tuples (JSON brings them as lists).
 _TUPLE_ARGS = ("keys", "variables", "criteria", "certificate_types", "profile_ids", "sources", "id_tokens")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
+from typing import Any
 
 from opencsms.domain import commands as c
 from opencsms.handlers.context import Payload, StationContext, format_datetime
@@ -11,6 +13,41 @@ from opencsms.handlers.v16 import reservation, security_commands, smart_charging
 
 # Request ids of log uploads; seeded from the clock so they stay fresh across restarts.
 _log_request_ids = itertools.count(int(time.time()) % 1_000_000 * 100 + 70)
+
+
+#: The OCA whitepaper "OCPP & California Pricing Requirements": its DataTransfer vendor id.
+COST_VENDOR_ID = "org.openchargealliance.costmsg"
+
+
+def california_pricing(command: c.CostUpdated) -> Payload:
+    """The DataTransfer of a running cost (RunningCost) or a final one (FinalCost); ``data`` is
+    the message's JSON as text, the cost a JSON number as written."""
+    transaction_id = (
+        int(command.transaction_ref) if command.transaction_ref.isdigit() else command.transaction_ref
+    )
+    cost = RawNumber(command.total_cost)
+    if command.final:
+        data: dict[str, Any] = {"transactionId": transaction_id, "cost": cost,
+                                "priceText": command.price_text or f"Total {command.total_cost}"}  # fmt: skip
+        message_id = "FinalCost"
+    else:
+        data = {"transactionId": transaction_id, "timestamp": command.timestamp,
+                "meterValue": command.meter_wh or 0, "cost": cost,
+                "state": "Charging" if command.charging else "Idle"}  # fmt: skip
+        message_id = "RunningCost"
+    return {"vendorId": COST_VENDOR_ID, "messageId": message_id, "data": _json_text(data)}
+
+
+class RawNumber(str):
+    """A decimal string written into JSON as a number."""
+
+
+def _json_text(data: dict[str, Any]) -> str:
+    parts = []
+    for key, value in data.items():
+        text = str(value) if isinstance(value, RawNumber) else json.dumps(value)
+        parts.append(f"{json.dumps(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
 
 
 async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload]:
@@ -47,6 +84,8 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if data is not None:
                 payload["data"] = data
             return "DataTransfer", payload
+        case c.CostUpdated():
+            return "DataTransfer", california_pricing(command)
         case c.RemoteStart(
             id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
         ):

@@ -70,6 +70,11 @@ def _set_variables(values: dict[str, str]) -> tuple[str, Payload]:
     return "SetVariables", {"setVariableData": data}
 
 
+def _decimal_number(text: str) -> float:
+    # orjson writes a float the shortest exact way: "8.56" goes out as 8.56.
+    return float(text)
+
+
 def _request_id(given: int | None) -> int:
     return given if given is not None else next(_request_ids)
 
@@ -176,6 +181,9 @@ async def to_call(ctx: StationContext, command: c.Command) -> tuple[str, Payload
             if data is not None:
                 payload["data"] = data
             return "DataTransfer", payload
+        case c.CostUpdated(transaction_ref=transaction_ref, total_cost=total_cost):
+            # I02: the running cost for the station's display (a JSON number, as written).
+            return "CostUpdated", {"totalCost": _decimal_number(total_cost), "transactionId": transaction_ref}
         case c.RemoteStart(
             id_token=id_token, connector_id=connector_id, evse_id=evse_id, charging_profile=profile_data
         ):
