@@ -31,7 +31,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from opencsms.retention import DEFAULT_BATCH, BatchResult, purge_batch, walk
 from opencsms.security.redaction import redact_frame
+from opencsms.sqlite_backup import message_log_file
 from opencsms.store import Store
 from opencsms.store.column_types import sqlite_utc_text
 from opencsms.store.driver_statements import DriverStatement
@@ -95,7 +97,12 @@ class StoreFrames:
         await self._store.write_behind(partial(_INSERT.execute_many_tuples, rows=rows))
 
     async def purge(self, cutoff: datetime) -> int:
-        return int(await self._store.write_behind(partial(_delete_before, cutoff=cutoff)))
+        async def run_batch(after: int) -> BatchResult:
+            job = partial(purge_batch, table=message_log, time_column=message_log.c.timestamp, cutoff=cutoff,
+                          after=after, batch=DEFAULT_BATCH)  # fmt: skip
+            return await self._store.write(job)
+
+        return await walk(run_batch)
 
     async def read(self, job: Callable[[Connection], T]) -> T:
         return await self._store.read(job)
@@ -199,8 +206,17 @@ class SqliteFrameFile:
         return await self._in_thread(partial(self._purge, cutoff))
 
     def _purge(self, cutoff: datetime) -> int:
-        with self._engine.begin() as connection:
-            return _delete_before(connection, cutoff)
+        # A batch per transaction, so the log's writer is never kept waiting long.
+        deleted, after = 0, 0
+        while True:
+            with self._engine.begin() as connection:
+                result = purge_batch(
+                    connection, message_log, message_log.c.timestamp, cutoff, after=after, batch=DEFAULT_BATCH
+                )
+            deleted += result.deleted
+            if result.last_id is None or result.deleted == 0:
+                return deleted
+            after = result.last_id
 
     async def read(self, job: Callable[[Connection], T]) -> T:
         return await self._in_thread(partial(self._read, job))
@@ -237,17 +253,12 @@ def _multi_row_insert(rows: int) -> str:
     return f"INSERT INTO message_log ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
 
 
-def _delete_before(connection: Connection, cutoff: datetime) -> int:
-    return int(connection.execute(delete(message_log).where(message_log.c.timestamp < cutoff)).rowcount)
-
-
 def log_file_of(url: URL) -> Path | None:
     """Where the message log of the SQLite database at ``url`` lives: ``<name>-messages<suffix>``
     next to its file; None for PostgreSQL (and a SQLite URI, whose file name is not a plain path)."""
     if url.get_backend_name() != "sqlite" or url.query.get("uri") or not url.database:
         return None
-    database = Path(url.database)
-    return database.with_name(f"{database.stem}-messages{database.suffix or '.db'}")
+    return message_log_file(Path(url.database))
 
 
 async def open_frame_table(store: Store) -> FrameTable:

@@ -27,6 +27,7 @@ from opencsms.domain.model import RegistrationPolicy
 from opencsms.domain.security import StoredFailureCounts
 from opencsms.domain.services import Domain, utc_now
 from opencsms.message_log import MessageLog, open_frame_table
+from opencsms.retention import RetentionPolicy, RetentionPurge
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
 from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
 from opencsms.security.login_failures import LoginThrottle
@@ -69,6 +70,7 @@ class Runtime:
     certificate_renewals: asyncio.Task[None] | None = None
     command_queue: CommandQueue | None = None
     message_log: MessageLog | None = None
+    retention: RetentionPurge | None = None
     webhooks: WebhookService | None = None
     load_manager: LoadManager | None = None
     #: This node's NATS connection when ``bus_url`` makes it one node of several.
@@ -147,6 +149,8 @@ class Runtime:
             await self.webhooks.close()
         if self.message_log is not None:
             await self.message_log.close()
+        if self.retention is not None:
+            await self.retention.close()
         if self.cluster is not None:
             await self.cluster.close()
         await self.store.close()
@@ -255,6 +259,12 @@ async def start(settings: Settings) -> Runtime:
         sessions.frame_recorder = message_log.observer
     command_queue = CommandQueue(store, sessions, bus)
     command_queue.start()
+    retention = RetentionPurge(
+        store,
+        RetentionPolicy.of_days(settings.meter_sample_retention_days, settings.event_retention_days),
+        interval=settings.retention_purge_interval,
+    )
+    retention.start()
     load_manager = LoadManager(
         domain,
         sessions,
@@ -305,6 +315,7 @@ async def start(settings: Settings) -> Runtime:
             server.close()
         await webhooks.close()
         await command_queue.close()
+        await retention.close()
         if message_log is not None:
             await message_log.close()
         if cluster is not None:
@@ -410,6 +421,7 @@ async def start(settings: Settings) -> Runtime:
         renewals,
         command_queue=command_queue,
         message_log=message_log,
+        retention=retention,
         webhooks=webhooks,
         load_manager=load_manager,
         cluster=cluster,

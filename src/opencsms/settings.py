@@ -115,6 +115,12 @@ class Settings:
     last_seen_flush_interval: float = 10.0
     #: Days the raw OCPP message log keeps frames; 0 turns the log off.
     message_log_retention_days: float = 7.0
+    #: Days meter samples are kept (those of a running transaction stay); 0 keeps them forever.
+    meter_sample_retention_days: float = 0.0
+    #: Days connector status history and security events are kept; 0 keeps them forever.
+    event_retention_days: float = 0.0
+    #: Seconds between retention purges (meter samples, events; the message log purges hourly).
+    retention_purge_interval: float = 3600.0
     #: Webhook deliveries: attempts before giving up, and the first retry delay (then doubling), seconds.
     webhook_max_attempts: int = 8
     webhook_backoff: float = 1.0
