@@ -19,6 +19,7 @@ import contextlib
 import functools
 import logging
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -304,6 +305,12 @@ class MessageLog:
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
         self.written = 0
+        #: Bytes of frames one station may have logged per UTC day (0: no quota), and who hears
+        #: of a station reaching it: ``on_quota(station_id, what)``.
+        self.max_bytes_per_station_day = 0
+        self.on_quota: Callable[[str, str], None] = lambda station_id, what: None
+        #: station id -> [UTC day number, bytes logged that day]
+        self._bytes_today: dict[str, list[int]] = {}
 
     def record(self, station_id: str, direction: str, frame: str | bytes) -> None:
         """Buffer one frame (``direction`` is ``in`` or ``out``); never blocks, never raises."""
@@ -317,12 +324,35 @@ class MessageLog:
         self._buffer.append((station_id, direction, self._clock(), frame))
 
     def observer(self, station_id: str) -> Callable[[str, str | bytes], None]:
-        """An ``on_frame`` callback for one station's connection."""
+        """An ``on_frame`` callback for one station's connection. Past ``max_bytes_per_station_day``
+        of frames in a UTC day, the station's further frames that day are not logged and
+        ``on_quota`` hears of it once."""
+        if not self.max_bytes_per_station_day:
 
-        def on_frame(direction: str, frame: str | bytes) -> None:
+            def on_frame(direction: str, frame: str | bytes) -> None:
+                self.record(station_id, direction, frame)
+
+            return on_frame
+        quota = self.max_bytes_per_station_day
+        usage = self._bytes_today
+
+        def on_frame_within_quota(direction: str, frame: str | bytes) -> None:
+            day = int(time.time() // 86_400)
+            used = usage.get(station_id)
+            if used is None or used[0] != day:
+                used = usage[station_id] = [day, 0]
+            if used[1] >= quota:
+                return
+            used[1] += len(frame)
+            if used[1] >= quota:
+                self.on_quota(
+                    station_id,
+                    f"{used[1]} bytes of frames logged today (at most {quota}); "
+                    "the rest of today's frames are not logged",
+                )
             self.record(station_id, direction, frame)
 
-        return on_frame
+        return on_frame_within_quota
 
     def start(self) -> None:
         if self._task is None:

@@ -29,7 +29,7 @@ from opencsms.domain.services import Domain, utc_now
 from opencsms.message_log import MessageLog, open_frame_table
 from opencsms.retention import RetentionPolicy, RetentionPurge
 from opencsms.security.certificates import CA_CERT_FILE, CertificateAuthority
-from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits
+from opencsms.security.handshake import HandshakeFilterChain, HandshakeLimits, SecurityEvent
 from opencsms.security.login_failures import LoginThrottle
 from opencsms.security.trusted_proxies import TrustedProxies
 from opencsms.sessions import SessionManager
@@ -227,6 +227,13 @@ async def start(settings: Settings) -> Runtime:
         stale = await domain.stations.forget_connections()
         if stale:
             log.info("%d stations were still marked connected from the previous run: now disconnected", stale)
+
+    def storage_quota_exceeded(station_id: str, what: str) -> None:
+        domain.security.record(station_id, SecurityEvent.STORAGE_QUOTA_EXCEEDED, what)
+
+    domain.transactions.max_values_per_message = settings.max_sampled_values_per_message
+    domain.transactions.max_orphan_values_per_day = settings.max_orphan_sampled_values_per_day
+    domain.transactions.on_quota = storage_quota_exceeded
     api_keys = ApiKeyService(store)
     users = UserService(store)
     bootstrap_api_key = await _bootstrap_admin_key(api_keys, users)
@@ -255,6 +262,8 @@ async def start(settings: Settings) -> Runtime:
             await store.close()
             raise
         message_log = MessageLog(frames, retention=timedelta(days=settings.message_log_retention_days))
+        message_log.max_bytes_per_station_day = settings.max_message_log_bytes_per_station_day
+        message_log.on_quota = storage_quota_exceeded
         message_log.start()
         sessions.frame_recorder = message_log.observer
     command_queue = CommandQueue(store, sessions, bus)

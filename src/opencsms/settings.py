@@ -94,6 +94,13 @@ class Settings:
     station_message_burst: float = 500.0
     station_message_cooldown: float = 10.0
     station_message_max_cooldown: float = 300.0
+    #: Storage quotas per station (0: none); over one, a StorageQuotaExceeded security event
+    #: (on the event stream and to webhooks). Sampled values in one meter value message (more:
+    #: OccurrenceConstraintViolation); sampled values a day naming no known transaction (more
+    #: are acknowledged and not kept); bytes of frames in the message log a day (more: not logged).
+    max_sampled_values_per_message: int = 5000
+    max_orphan_sampled_values_per_day: int = 100_000
+    max_message_log_bytes_per_station_day: int = 50_000_000
     max_pending_handshakes: int = 1000
     max_pending_handshakes_per_ip: int = 100
     handshake_timeout: float = 10.0

@@ -14,10 +14,12 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from opencsms.runtime import Runtime
+from opencsms.store.schema_operator_api import message_log
 from tests.e2e.test_security_basic_auth import wait_events
 from tests.e2e.wsclient import RawStation
 
@@ -236,5 +238,53 @@ async def test_a_station_reconnecting_after_each_1008_gets_no_fresh_budget(
         assert all(answered < 20 for answered in rounds), rounds
         assert rt.handshake.refusals["cooling_down"] >= 4
         assert await served(rt, "CP-POLITE-LOOP") < 2.0
+    finally:
+        await rt.stop()
+
+
+async def test_storage_quotas_stop_a_station_filling_the_disk(server_factory: Callable[..., Any]) -> None:
+    """Attack 4: valid MeterValues for a transaction that does not exist grew the database without
+    bound. Over a quota the station's data is refused or no longer kept, and the operator is told
+    by a StorageQuotaExceeded security event (on the event stream and to webhooks)."""
+    rt: Runtime = await server_factory(
+        max_sampled_values_per_message=100,
+        max_orphan_sampled_values_per_day=250,
+        max_message_log_bytes_per_station_day=20_000,
+    )
+    assert rt.message_log is not None
+    try:
+        station = await RawStation.open(rt.ocpp_url, "CP-DISK")
+
+        def orphan_values(count: int, minute: int) -> dict[str, Any]:
+            values = [{"value": str(v), "measurand": "Voltage"} for v in range(count)]
+            return {
+                "connectorId": 1,
+                "transactionId": 424242,  # no such transaction
+                "meterValue": [{"timestamp": f"2026-12-07T10:{minute:02d}:00Z", "sampledValue": values}],
+            }
+
+        # Too many values in one message: refused, nothing stored.
+        refused = await station.call("MeterValues", orphan_values(101, 0))
+        assert refused[:3] == [4, refused[1], "OccurenceConstraintViolation"]
+        # Orphan values: kept up to the day's quota, then acknowledged but not kept.
+        for minute in range(1, 11):
+            assert (await station.call("MeterValues", orphan_values(50, minute)))[0] == 3
+        stored = await rt.domain.transactions.meter_values_of_station("CP-DISK", limit=1000)
+        assert sum(1 for _ in stored) == 250
+        events = await wait_events(rt, "CP-DISK", 3)
+        quota_events = [e.tech_info or "" for e in events if e.event_type == "StorageQuotaExceeded"]
+        assert len(quota_events) == 3, quota_events
+        assert any("in one message" in info for info in quota_events)
+        assert any("naming no known transaction" in info for info in quota_events)
+        assert any("bytes of frames logged today" in info for info in quota_events)
+        await rt.message_log.flush()
+        logged = await rt.message_log.frames.read(
+            lambda connection: connection.execute(
+                select(func.count()).select_from(message_log).where(message_log.c.station_id == "CP-DISK")
+            ).scalar_one()
+        )
+        assert logged < 40  # 21 calls and answers would be 42 frames: the log stopped at its quota
+        await station.close()
+        assert await served(rt, "CP-POLITE-DISK") < 2.0
     finally:
         await rt.stop()

@@ -87,6 +87,8 @@ class Sampled:
     transaction_id: int | None
     transaction_ref: str | None
     where: Where = _NOWHERE
+    #: False when the samples named no known transaction and were not kept (over the quota).
+    stored: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +226,17 @@ def meter_values(
     connector_id: int | None,
     transaction_id: int | None,
     transaction_ref: str | None,
+    keep_orphans: bool = True,
 ) -> Sampled:
     """Store samples, on the station's transaction when it is known (which then fills in a
-    missing EVSE or connector), else with the station's name for it."""
+    missing EVSE or connector), else with the station's name for it (unless not ``keep_orphans``)."""
     row = transaction_rows.find_key(
         connection, station_id, transaction_id=transaction_id, transaction_ref=transaction_ref
     )
     if row is None:
         ref = _ref_of(transaction_id, transaction_ref)
+        if not keep_orphans:
+            return Sampled(None, ref, Where(evse_id, connector_id, None), stored=False)
         _insert_samples(
             connection, station_id, samples, None, ref, evse_id=evse_id, connector_id=connector_id
         )

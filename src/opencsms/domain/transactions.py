@@ -40,6 +40,10 @@ _RECENT_METER_MESSAGES = 8
 _RECENT_METER_STATIONS = 100_000
 
 
+class MeterQuotaExceeded(ValueError):
+    """A meter value message is over a storage quota; nothing of it was stored."""
+
+
 class TransactionService:
     """Starts, meter values and stops of charging transactions."""
 
@@ -55,6 +59,14 @@ class TransactionService:
         self._events = events
         self._new_station_status = new_station_status
         self._clock = clock
+        #: Quotas (0: none): sampled values in one message, sampled values per station per UTC
+        #: day that name no known transaction. ``on_quota(station_id, what)`` hears of a station
+        #: going over one (once a day for the daily one).
+        self.max_values_per_message = 0
+        self.max_orphan_values_per_day = 0
+        self.on_quota: Callable[[str, str], None] = lambda station_id, what: None
+        #: station id -> [UTC day number, orphan values stored that day]
+        self._orphan_values: dict[str, list[int]] = {}
         #: Per station, fingerprints of its latest stored meter value messages (a resend after a
         #: lost answer is acknowledged without being stored again); least recent station first.
         self._recent_meter_values: OrderedDict[str, deque[int]] = OrderedDict()
@@ -141,6 +153,25 @@ class TransactionService:
         recent = self._recent_meter_values.get(station_id)
         if recent is not None and fingerprint in recent:
             return
+        if self.max_values_per_message:
+            count = sum(len(sample.values) for sample in samples)
+            if count > self.max_values_per_message:
+                self.on_quota(
+                    station_id,
+                    f"{count} sampled values in one message (at most {self.max_values_per_message})",
+                )
+                raise MeterQuotaExceeded(
+                    f"more than {self.max_values_per_message} sampled values in one message"
+                )
+        orphans = None
+        if self.max_orphan_values_per_day:
+            day = self._clock().toordinal()
+            orphans = self._orphan_values.get(station_id)
+            if orphans is None or orphans[0] != day:
+                if len(self._orphan_values) >= _RECENT_METER_STATIONS:
+                    self._orphan_values.clear()
+                orphans = self._orphan_values[station_id] = [day, 0]
+        keep_orphans = orphans is None or orphans[1] < self.max_orphan_values_per_day
 
         sampled = await self._store.write(
             lambda connection: jobs.meter_values(
@@ -151,8 +182,20 @@ class TransactionService:
                 connector_id=connector_id,
                 transaction_id=transaction_id,
                 transaction_ref=transaction_ref,
+                keep_orphans=keep_orphans,
             )
         )
+        if orphans is not None and sampled.transaction_id is None:
+            if not sampled.stored:
+                return  # over the quota: acknowledged, not kept (the operator heard of it once)
+            orphans[1] += sum(len(sample.values) for sample in samples)
+            if orphans[1] >= self.max_orphan_values_per_day:
+                self.on_quota(
+                    station_id,
+                    f"{orphans[1]} sampled values today naming no known transaction (at most "
+                    f"{self.max_orphan_values_per_day}); more are acknowledged but not kept "
+                    "until tomorrow (UTC)",
+                )
         if recent is None:
             if len(self._recent_meter_values) >= _RECENT_METER_STATIONS:
                 self._recent_meter_values.popitem(last=False)

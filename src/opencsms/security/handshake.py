@@ -58,6 +58,7 @@ class SecurityEvent:
     CONNECTION_TAKEOVER = "ConnectionTakeover"
     FOREIGN_TRANSACTION_REFUSED = "ForeignTransactionRefused"
     MESSAGE_RATE_EXCEEDED = "MessageRateExceeded"
+    STORAGE_QUOTA_EXCEEDED = "StorageQuotaExceeded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from opencsms.domain.model import (
     TransactionStart,
     TransactionStop,
 )
+from opencsms.domain.transactions import MeterQuotaExceeded
 from opencsms.handlers.context import Handler, Payload, StationContext, format_datetime, parse_datetime
-from opencsms.ocppj.errors import SecurityError
+from opencsms.ocppj.errors import OccurrenceConstraintViolation, SecurityError
 from opencsms.security.handshake import SecurityEvent
 
 TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
@@ -173,13 +174,19 @@ async def stop_transaction(ctx: StationContext, payload: Payload) -> Payload:
 
 
 async def meter_values(ctx: StationContext, payload: Payload) -> Payload:
-    """1.6 section 4.7: store every sampled value verbatim, with or without a transaction."""
-    await ctx.domain.transactions.meter_values(
-        ctx.station_id,
-        meter_samples(ctx, payload["meterValue"]),
-        connector_id=payload["connectorId"],
-        transaction_id=payload.get("transactionId"),
-    )
+    """1.6 section 4.7: store every sampled value verbatim, with or without a transaction.
+
+    A message over the per-message quota is refused with OccurenceConstraintViolation (too many
+    sampledValue elements for this CSMS); nothing of it is stored."""
+    try:
+        await ctx.domain.transactions.meter_values(
+            ctx.station_id,
+            meter_samples(ctx, payload["meterValue"]),
+            connector_id=payload["connectorId"],
+            transaction_id=payload.get("transactionId"),
+        )
+    except MeterQuotaExceeded as exc:
+        raise OccurrenceConstraintViolation(str(exc)) from None
     return {}
 
 
