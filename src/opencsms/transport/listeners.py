@@ -4,10 +4,10 @@
 [proxy=protocol|http]"`` entries separated by ``;``. Profiles 2 and 3 need a certificate and key
 (``cert``/``key``, else the ``tls_cert_file``/``tls_key_file`` settings); profile 3 also the CAs
 client certificates must chain to (``ca``, else ``tls_client_ca_file``, else the CSMS CA's
-certificate). ``proxy=protocol``: trusted proxies send a PROXY protocol header;
-``proxy=http``: trusted proxies are HTTP reverse proxies that end TLS themselves (no certificate
-here; profile 3 reads the client certificate from a header), naming the client in
-``X-Forwarded-For``.
+certificate). Behind a proxy TLS ends at the proxy, so such a listener has no TLS of its own:
+``proxy=protocol``, trusted proxies (TCP, e.g. HAProxy ``mode tcp``) send a PROXY protocol header
+(profiles 0-2); ``proxy=http``, trusted proxies are HTTP reverse proxies naming the client in
+``X-Forwarded-For``, and profile 3 reads the client certificate from a header.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ def parse_listeners(text: str) -> list[ListenerSpec]:
             raise ListenerSpecError(f"listener {entry!r}: profile is 0-3")
         if spec.proxy not in ("", "protocol", "http"):
             raise ListenerSpecError(f"listener {entry!r}: proxy is protocol or http")
+        if spec.proxy == "protocol" and spec.profile == 3:
+            # The PROXY header comes before any TLS; a proxy ending TLS passes no certificate in it.
+            raise ListenerSpecError(
+                f"listener {entry!r}: profile 3 behind a proxy needs proxy=http (the certificate in a header)"
+            )
         specs.append(spec)
     return specs
 
@@ -73,7 +78,8 @@ def build_listener_configs(
     configs = []
     for spec in specs:
         context = None
-        if spec.profile >= 2 and spec.proxy != "http":
+        # Behind a proxy, TLS ends at the proxy: the PROXY header comes before any TLS bytes.
+        if spec.profile >= 2 and not spec.proxy:
             cert, key = spec.cert or default_cert, spec.key or default_key
             if not cert or not key:
                 raise ListenerSpecError(
