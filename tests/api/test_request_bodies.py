@@ -88,3 +88,33 @@ async def test_a_misspelt_reset_type_is_refused_and_nothing_is_sent(
 def test_a_command_from_its_dict_form_names_unknown_arguments() -> None:
     with pytest.raises(c.InvalidCommand, match=r"unknown argument\(s\) type; it takes evse_id, kind"):
         c.command_from_dict({"command": "reset", "args": {"type": "Hard"}})
+
+
+async def test_a_charging_profile_in_a_body_refuses_unknown_fields_at_every_level(
+    client: httpx.AsyncClient,
+) -> None:
+    period = {"startPeriod": 0, "limit": 16}
+    schedule = {"chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
+    profile = {
+        "id": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": [schedule],
+    }
+    typos = {
+        "validTill": {**profile, "validTill": "2030-01-01T00:00:00Z"},
+        "chargingSchedule[0].startScheduel": {
+            **profile,
+            "chargingSchedule": [{**schedule, "startScheduel": "2030-01-01T00:00:00Z"}],
+        },
+        "chargingSchedule[0].chargingSchedulePeriod[0].numberPhase": {
+            **profile,
+            "chargingSchedule": [{**schedule, "chargingSchedulePeriod": [{**period, "numberPhase": 1}]}],
+        },
+    }
+    for field, body in typos.items():
+        answer = await client.post("/api/v1/stations/CP-BODY/charging-profiles", json={"profile": body})
+        assert answer.status_code == 422 and answer.json()["detail"] == f"{field}: unknown field"
+    sent = await client.post("/api/v1/stations/CP-BODY/charging-profiles", json={"profile": profile})
+    assert sent.status_code == 409  # well formed: it got as far as the station, which is offline

@@ -15,7 +15,13 @@ from opencsms.api.paging import Page, PageDep, one_order, page_in_memory
 from opencsms.api.problems import Problem, command_problem
 from opencsms.api.request_body import RequestBody
 from opencsms.domain import commands as c
-from opencsms.domain.charging_profiles import ProfileError, RateUnit, parse_profile, profile_to_json
+from opencsms.domain.charging_profiles import (
+    ProfileError,
+    RateUnit,
+    check_known_fields,
+    parse_profile,
+    profile_to_json,
+)
 from opencsms.domain.load_management import Circuit, NodeLimit
 from opencsms.domain.price_scheduling import PriceSlot
 from opencsms.domain.sites import Site, SiteError, StationAssignment
@@ -256,6 +262,7 @@ async def list_profiles(station_id: StationId, domain: DomainDep, page: PageDep)
 async def set_profile(station_id: StationId, body: ProfileIn, sessions: SessionsDep) -> dict[str, Any]:
     """Validate and send a profile (1.6 SetChargingProfile, 2.0.1 K01); kept when accepted."""
     try:
+        check_known_fields(body.profile)
         parse_profile(body.profile, body.evse_id)
     except ProfileError as exc:
         raise _bad(exc) from None

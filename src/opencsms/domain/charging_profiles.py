@@ -192,6 +192,65 @@ def parse_schedule(data: object) -> ChargingSchedule:
     )
 
 
+# The fields of a profile, its schedule and its periods in 2.0.1 and 1.6 spellings.
+_PROFILE_FIELDS = frozenset(
+    {
+        "id",
+        "chargingProfileId",
+        "stackLevel",
+        "chargingProfilePurpose",
+        "chargingProfileKind",
+        "recurrencyKind",
+        "validFrom",
+        "validTo",
+        "transactionId",
+        "chargingSchedule",
+        "customData",
+    }
+)
+_SCHEDULE_FIELDS = frozenset(
+    {
+        "id",
+        "startSchedule",
+        "duration",
+        "chargingRateUnit",
+        "chargingSchedulePeriod",
+        "minChargingRate",
+        "salesTariff",
+        "customData",
+    }
+)
+_PERIOD_FIELDS = frozenset({"startPeriod", "limit", "numberPhases", "phaseToUse", "customData"})
+
+
+def check_known_fields(data: object) -> None:
+    """Refuse a profile an operator wrote with a field neither spelling has (a typo must not
+    be dropped silently, as parsing would).
+
+    Raises:
+        ProfileError: naming the first unknown field.
+    """
+    if not isinstance(data, Mapping):
+        return
+    _known(data, _PROFILE_FIELDS, "")
+    schedules = data.get("chargingSchedule")
+    for index, schedule in enumerate(schedules if isinstance(schedules, list) else [schedules]):
+        if not isinstance(schedule, Mapping):
+            continue
+        where = f"chargingSchedule[{index}]." if isinstance(schedules, list) else "chargingSchedule."
+        _known(schedule, _SCHEDULE_FIELDS, where)
+        periods = schedule.get("chargingSchedulePeriod")
+        for number, period in enumerate(periods if isinstance(periods, list) else []):
+            if isinstance(period, Mapping):
+                _known(period, _PERIOD_FIELDS, f"{where}chargingSchedulePeriod[{number}].")
+
+
+def _known(data: Mapping[str, Any], fields: frozenset[str], where: str) -> None:
+    unknown = sorted(str(name) for name in data if name not in fields)
+    if unknown:
+        raise ProfileError(f"{where}{unknown[0]}: unknown field")
+
+
 def parse_profile(data: Mapping[str, Any], evse_id: int = 0) -> ChargingProfile:
     """A profile from its JSON form (2.0.1, or 1.6 spellings), set on ``evse_id``.
 

@@ -14,6 +14,7 @@ from opencsms.domain.charging_profiles import (
     ChargingProfile,
     ProfileError,
     Purpose,
+    check_known_fields,
     check_schedule,
     format_datetime,
     parse_profile,
@@ -73,6 +74,7 @@ async def checked_profile(ctx: StationContext, data: dict[str, Any], evse_id: in
     """
     profiles = ctx.domain.station_profiles
     try:
+        check_known_fields(data)
         profile = parse_profile(data, evse_id)
         running = await profiles.running_transaction(ctx.station_id, evse_id) if evse_id else None
         return validate_for_station(
@@ -93,6 +95,7 @@ def remote_start_profile(data: dict[str, Any], evse_id: int) -> ChargingProfile:
         InvalidCommand: the profile is malformed, of another purpose or names a transaction.
     """
     try:
+        check_known_fields(data)
         profile = parse_profile(data, evse_id)
         check_schedule(profile)
     except ProfileError as exc:
