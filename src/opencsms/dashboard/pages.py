@@ -25,6 +25,7 @@ NAVIGATION = (
     ("/stations", "Stations"),
     ("/sessions", "Sessions"),
     ("/tokens", "Id tokens"),
+    ("/revenue", "Revenue"),
 )
 
 
@@ -64,6 +65,11 @@ async def session_page(request: Request, transaction_id: int) -> HTMLResponse:
 @router.get("/tokens")
 async def tokens_page(request: Request) -> HTMLResponse:
     return _render(request, "tokens.html", "/tokens")
+
+
+@router.get("/revenue")
+async def revenue_page(request: Request) -> HTMLResponse:
+    return _render(request, "revenue.html", "/revenue")
 
 
 @router.get("/audit")

@@ -10,7 +10,7 @@ const POLL_MS = 3000;
 const NAMED_KINDS = [
   "station.booted", "station.connected", "station.disconnected", "station.registered", "station.heartbeat",
   "connector.status", "transaction.started", "transaction.meter", "transaction.updated", "transaction.ended",
-  "message.in", "message.out", "message.logged", "security.event", "command.result",
+  "message.in", "message.out", "message.logged", "security.event", "command.result", "transaction.cost",
 ];
 
 const handlers = new Set();
