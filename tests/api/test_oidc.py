@@ -18,7 +18,7 @@ import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from opencsms.auth import Role
-from opencsms.auth.oidc import OidcConfig, OidcLogin
+from opencsms.auth.oidc import OidcConfig, OidcError, OidcLogin
 from opencsms.runtime import Runtime
 from tests.conftest import admin_key, auth
 
@@ -207,3 +207,9 @@ def test_claim_values_map_to_roles() -> None:
     assert fallback.role_for({"opencsms_role": "superuser"}) is Role.VIEWER
     with pytest.raises(ValueError, match="role=value"):
         OidcConfig.parse_role_map("root=everyone")
+
+
+async def test_a_provider_that_names_another_issuer_is_not_believed(provider: str) -> None:
+    login = OidcLogin(OidcConfig(issuer=provider + "/", client_id=CLIENT_ID))
+    with pytest.raises(OidcError, match="names itself"):
+        await login.begin("http://127.0.0.1:1/cb", "/")

@@ -30,6 +30,7 @@ from opencsms.auth.roles import Role
 FLOW_SECONDS = 600
 #: How long the provider's metadata and keys are kept before they are read again, seconds.
 DISCOVERY_SECONDS = 3600
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 class OidcError(Exception):
@@ -140,8 +141,15 @@ class OidcLogin:
                 raise OidcError(
                     f"the provider names itself {metadata.get('issuer')!r}, not {self.config.issuer!r}"
                 )
+            missing = [name for name in _ENDPOINTS if not isinstance(metadata.get(name), str)]
+            if missing:
+                raise OidcError(f"the provider's discovery document lacks {', '.join(missing)}")
             keys = await self._get_json(client, str(metadata["jwks_uri"]))
-        self._metadata, self._keys = metadata, KeySet.import_key_set(keys)  # type: ignore[arg-type]
+        try:
+            key_set = KeySet.import_key_set(keys)  # type: ignore[arg-type]
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            raise OidcError("the provider's published keys cannot be read") from exc
+        self._metadata, self._keys = metadata, key_set
         self._fetched_at = time.monotonic()
         return metadata
 
@@ -181,7 +189,12 @@ class OidcLogin:
                 raise OidcError("the identity provider's token endpoint did not answer") from exc
             if response.status_code != 200:
                 raise OidcError(f"the identity provider refused the code ({response.status_code})")
-            tokens = response.json()
+            try:
+                tokens = response.json()
+            except ValueError as exc:
+                raise OidcError("the identity provider's token answer is not JSON") from exc
+            if not isinstance(tokens, dict):
+                raise OidcError("the identity provider's token answer is not a JSON object")
             claims = await self._check_id_token(str(tokens.get("id_token", "")), flow.nonce)
             if _claim(claims, self.config.role_claim) is None and metadata.get("userinfo_endpoint"):
                 userinfo = await self._get_json(
