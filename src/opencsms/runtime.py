@@ -118,6 +118,19 @@ class Runtime:
         host = "127.0.0.1" if self.settings.http_host in ("0.0.0.0", "") else self.settings.http_host
         return f"http://{host}:{self.http_port}"
 
+    async def drain(self, window: float | None = None) -> None:
+        """Leave the cluster gracefully, then :meth:`stop`: /ready answers 503, the OCPP listeners
+        stop accepting (the load balancer's retry goes to another node), the station sockets close
+        with 1001 over ``window`` seconds (default ``settings.drain_window``), and the writes of
+        what they sent finish before the store closes."""
+        window = self.settings.drain_window if window is None else window
+        self.sessions.draining = True
+        for _, listener, _ in self.listeners:
+            listener.close(close_connections=False)
+        log.info("draining: closing %d station connections over %.1f s", len(self.sessions.sessions), window)
+        await self.sessions.drain(window)
+        await self.stop()
+
     async def stop(self) -> None:
         if self.certificate_renewals is not None:
             self.certificate_renewals.cancel()

@@ -162,6 +162,9 @@ class SessionManager:
         self.frame_recorder: Callable[[str], Callable[[str, str | bytes], None]] | None = None
         #: In a cluster, the other nodes: commands for stations connected there go through them.
         self.other_nodes: OtherNodes | None = None
+        #: Set when the node drains before it stops: /ready answers 503, the load balancer sends
+        #: new connections elsewhere (see :meth:`drain`).
+        self.draining = False
 
     # -- sessions ---------------------------------------------------------------------------------
 
@@ -451,6 +454,30 @@ class SessionManager:
             except Exception:
                 # The station has acted on the call; failing to note it must not hide its answer.
                 log.exception("%s: could not store the answer to %s", ctx.station_id, action)
+
+    async def drain(self, window: float) -> None:
+        """Close every station's socket with 1001 (going away), spread evenly over ``window``
+        seconds, so the stations reconnect to the other nodes a few at a time, not all at once.
+
+        Each close lets the CALL being handled finish storing what it carries (the connection's
+        shutdown waits for it); CALLs not yet answered are unacknowledged, and the station sends
+        them again to the node it reconnects to.
+        """
+        self.draining = True
+        sessions = list(self.sessions.items())
+        if not sessions:
+            return
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        step = window / len(sessions) if window > 0 else 0.0
+        closing: list[asyncio.Task[None]] = []
+        for index, (station_id, session) in enumerate(sessions):
+            delay = start + index * step - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.sessions.get(station_id) is session:
+                closing.append(asyncio.create_task(session.connection.close(1001, "node draining")))
+        await asyncio.gather(*closing, return_exceptions=True)
 
     async def close_all(self) -> None:
         await asyncio.gather(

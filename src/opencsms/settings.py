@@ -144,6 +144,11 @@ class Settings:
     #: Seconds between running costs sent to a station's display (2.0.1 CostUpdated; 1.6
     #: California Pricing RunningCost where the station declares it); 0 sends none.
     cost_display_interval: float = 60.0
+    #: Graceful drain on SIGTERM: /ready answers 503, the OCPP listeners stop accepting, and the
+    #: station sockets close with 1001 (going away) one after another over this many seconds, so
+    #: the other nodes behind the load balancer take the stations over without a reconnect storm;
+    #: then in-flight writes finish and the process exits 0. 0 closes them all at once.
+    drain_window: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

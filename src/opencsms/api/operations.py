@@ -19,9 +19,14 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "the store or the bus does not answer"}})
+@router.get(
+    "/ready",
+    responses={503: {"description": "the node is draining, or the store or the bus does not answer"}},
+)
 async def ready(domain: DomainDep, sessions: SessionsDep, bus: BusDep) -> dict[str, Any]:
-    """The store answers and the event bus takes events."""
+    """The node takes stations: it is not draining, the store answers and the event bus takes events."""
+    if sessions.draining:
+        raise Problem(503, "Not ready", "draining: this node is shutting down")
     try:
         async with domain.store.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

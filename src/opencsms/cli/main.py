@@ -65,8 +65,16 @@ async def _serve(args: argparse.Namespace) -> int:
     tune_for_serving()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # SIGTERM (an orchestrator, systemd, a rolling restart) drains over OPENCSMS_DRAIN_WINDOW;
+    # Ctrl-C stops at once (still closing every socket with 1001 and finishing writes).
+    signals: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        signals.append(sig)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     print(f"opencsms is running: OCPP {rt.ocpp_url}/{{stationId}} (1.6, 2.0.1, 2.1)", flush=True)
     print(f"  Dashboard: {rt.http_url}/", flush=True)
     print(f"  API and docs: {rt.http_url}/docs    health: {rt.http_url}/health", flush=True)
@@ -113,7 +121,11 @@ async def _serve(args: argparse.Namespace) -> int:
     if demo_task is not None:
         demo_task.cancel()
         await asyncio.gather(demo_task, return_exceptions=True)
-    await rt.stop()
+    if signals and signals[0] == signal.SIGTERM:
+        print(f"SIGTERM: draining over {settings.drain_window:g} s", flush=True)
+        await rt.drain()
+    else:
+        await rt.stop()
     return 0
 
 
