@@ -31,7 +31,12 @@ async def test_the_revenue_page_shows_billed_sessions_by_day_site_and_station(
         await _cdrs(http, 1)
         await st.close()
 
-    await log_in(page, server, admin_key(server), "/revenue")
+    # The session's page shows its cost.
+    await log_in(page, server, admin_key(server), f"/sessions/{tx}")
+    await expect(page.locator("#s-cost")).to_have_text(f"{EXPECTED['incl_vat']} EUR")
+    await expect(page.locator("#s-cost-note")).to_contain_text("final")
+    await page.goto(server.http_url + "/revenue")
+    await page.wait_for_selector("body[data-ready='true']", state="attached")
     no_site = page.locator("#groups tbody tr[data-key='']")  # the station is on no site
     await expect(no_site).to_have_count(1)
     await expect(no_site.locator(".revenue-incl")).to_have_text(EXPECTED["incl_vat"])

@@ -57,8 +57,24 @@ function render(view) {
   if (actions) actions.hidden = !active;
 }
 
+async function cost() {
+  try {
+    return await api(`/api/v1/transactions/${transactionId}/cost`);
+  } catch {
+    return null; // no tariff prices it, or costing is off
+  }
+}
+
+function renderCost(c) {
+  const priced = c && c.total_incl_vat !== null;
+  $("#s-cost").textContent = priced ? `${c.total_incl_vat} ${c.currency}` : "–";
+  $("#s-cost-note").textContent = !priced ? "no tariff" : c.final ? `incl. VAT · final (CDR ${c.cdr_id})` : "incl. VAT · so far";
+}
+
 async function refresh() {
-  render(await api(`/api/v1/dashboard/sessions/${transactionId}`));
+  const [view, c] = await Promise.all([api(`/api/v1/dashboard/sessions/${transactionId}`), cost()]);
+  render(view);
+  renderCost(c);
 }
 
 await initLayout();
