@@ -1,11 +1,14 @@
-"""Every setting of opencsms in one place, read from OPENCSMS_* environment variables."""
+"""Every setting of opencsms in one place: defaults, a TOML config file, OPENCSMS_* environment variables."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,23 +170,102 @@ class Settings:
         return urls
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then OPENCSMS_<FIELD> variables, then ``overrides`` (None values ignored).
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the TOML file named by OPENCSMS_CONFIG_FILE (if any), then
+        OPENCSMS_<FIELD> variables, then ``overrides`` (None values ignored).
 
         Raises:
-            ValueError: a variable does not convert to its field's type.
+            ValueError: a variable does not convert to its field's type, or the config file is
+                unreadable, not TOML, has keys no setting has (named) or values of the wrong type.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name == "extra":
-                continue
-            raw = env.get(f"OPENCSMS_{f.name.upper()}")
+        config_file = env.get(CONFIG_FILE_VARIABLE, "")
+        if config_file:
+            values.update(read_config_file(config_file))
+        for name, kind in _field_types().items():
+            raw = env.get(f"OPENCSMS_{name.upper()}")
             if raw is not None:
-                kind: type = type(f.default)  # every field but extra has a plain default
                 try:
-                    values[f.name] = kind(raw)
+                    values[name] = kind(raw)
                 except ValueError as exc:
-                    raise ValueError(f"OPENCSMS_{f.name.upper()}={raw!r}: {exc}") from None
+                    raise ValueError(f"OPENCSMS_{name.upper()}={raw!r}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def sources(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Where each setting's value comes from: "default", "file" or the variable's name (for
+        ``opencsms config show``); values given as overrides show as "command line"."""
+        env = os.environ if environ is None else environ
+        in_file: dict[str, Any] = {}
+        if env.get(CONFIG_FILE_VARIABLE):
+            in_file = read_config_file(env[CONFIG_FILE_VARIABLE])
+        defaults = Settings()
+        sources: dict[str, str] = {}
+        for name in _field_types():
+            variable = f"OPENCSMS_{name.upper()}"
+            if variable in env:
+                sources[name] = variable
+            elif name in in_file:
+                sources[name] = "file"
+            elif getattr(self, name) == getattr(defaults, name):
+                sources[name] = "default"
+            else:
+                sources[name] = "command line"
+        return sources
+
+
+#: The variable naming a TOML config file (``opencsms --config FILE`` sets it).
+CONFIG_FILE_VARIABLE = "OPENCSMS_CONFIG_FILE"
+#: Settings whose values ``opencsms config show`` masks.
+SECRET_SETTINGS = frozenset({"session_secret", "oidc_client_secret"})
+
+
+def _field_types() -> dict[str, type]:
+    # Every field but extra has a plain default, whose type is the field's.
+    return {f.name: type(f.default) for f in dataclasses.fields(Settings) if f.name != "extra"}
+
+
+def read_config_file(path: str) -> dict[str, Any]:
+    """The settings in the TOML file at ``path``: top-level keys named as the settings are, in
+    lower case (``ocpp_port = 9000``), equivalent to the OPENCSMS_* variables.
+
+    Raises:
+        ValueError: the file is unreadable or not TOML, a key names no setting (every such key is
+            named), or a value has the wrong type.
+    """
+    import tomllib
+
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except OSError as exc:
+        raise ValueError(f"config file {path}: cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config file {path}: not valid TOML ({exc})") from None
+    types = _field_types()
+    unknown = sorted(key for key in document if key not in types)
+    if unknown:
+        raise ValueError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for key, value in document.items():
+        kind = types[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not kind:
+            expected = {int: "an integer", float: "a number", str: "a string"}.get(kind, kind.__name__)
+            raise ValueError(f"config file {path}: {key} must be {expected}, not {value!r}")
+        values[key] = value
+    return values
+
+
+def masked(name: str, value: Any) -> Any:
+    """``value`` as ``opencsms config show`` prints it: secrets and URL passwords hidden."""
+    if name in SECRET_SETTINGS:
+        return "***" if value else ""
+    if isinstance(value, str) and "://" in value:
+        scheme, _, rest = value.partition("://")
+        credentials, at, host = rest.rpartition("@")
+        if at and ":" in credentials:
+            return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
+    return value

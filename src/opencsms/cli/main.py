@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from opencsms.cli import admin, api_keys, audit, billing, operations, remote, smart_charging, users
+from opencsms.cli import admin, api_keys, audit, billing, config, operations, remote, smart_charging, users
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -42,16 +42,20 @@ async def _serve(args: argparse.Namespace) -> int:
     from opencsms.garbage_collection import tune_for_serving
     from opencsms.settings import Settings
 
-    settings = Settings.from_env(
-        ocpp_host=args.ocpp_host,
-        ocpp_port=args.ocpp_port,
-        http_port=args.http_port,
-        http_host=args.http_host,
-        database_url=args.database_url,
-        registration_policy=args.registration_policy,
-        bus_url=args.bus_url,
-        node_id=args.node_id,
-    )
+    try:
+        settings = Settings.from_env(
+            ocpp_host=args.ocpp_host,
+            ocpp_port=args.ocpp_port,
+            http_port=args.http_port,
+            http_host=args.http_host,
+            database_url=args.database_url,
+            registration_policy=args.registration_policy,
+            bus_url=args.bus_url,
+            node_id=args.node_id,
+        )
+    except ValueError as exc:
+        print(f"opencsms: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # One line per connection or migration step drowns what matters.
     for noisy in ("websockets.server", "alembic.runtime.migration"):
@@ -139,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="opencsms", description="Open-source Charging Station Management System"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="a TOML file of settings (as OPENCSMS_CONFIG_FILE); environment variables win over it",
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     serve = sub.add_parser("serve", help="run the CSMS (OCPP listener + HTTP API)")
@@ -173,12 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     billing.add_cdr_parsers(sub)
     billing.add_revenue_parser(sub)
     operations.add_parsers(sub)
+    config.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.config is not None:
+        os.environ["OPENCSMS_CONFIG_FILE"] = args.config  # read by every Settings.from_env
     try:
         code = args.func(args)
     except KeyboardInterrupt:
