@@ -159,7 +159,8 @@ async def test_the_database_check_reads_sqlite_and_postgresql(tmp_path: Path) ->
     (tmp_path / "junk.db").write_bytes(b"junk" * 1000)
     (junk,) = await check_database(Settings(database_url=f"sqlite:///{tmp_path / 'junk.db'}"), NOW)
     assert not junk.ok and "cannot be read as SQLite" in junk.message
-    database, clock = await check_database(Settings(database_url=DEFAULT_PG_ADMIN_URL), NOW)
+    now = datetime.now(UTC)  # the PostgreSQL server's clock is compared with it
+    database, clock = await check_database(Settings(database_url=DEFAULT_PG_ADMIN_URL), now)
     assert database.ok and database.message.startswith("PostgreSQL at 127.0.0.1:5432") and clock.ok
-    skewed = await check_database(Settings(database_url=DEFAULT_PG_ADMIN_URL), NOW - timedelta(minutes=3))
+    skewed = await check_database(Settings(database_url=DEFAULT_PG_ADMIN_URL), now - timedelta(minutes=3))
     assert not skewed[1].ok and "away from the database server's" in skewed[1].message
