@@ -44,10 +44,12 @@ class ServeProcess:
                 await self.process.wait()
 
 
-async def start_serve(workdir: Path, env: dict[str, str], *extra_args: str) -> ServeProcess:
+async def start_serve(
+    workdir: Path, env: dict[str, str], *extra_args: str, ocpp_port: int = 0, http_port: int = 0
+) -> ServeProcess:
     """``opencsms serve`` in ``workdir`` with ``env`` added to this process's environment."""
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test's set-up
-    ocpp_port, http_port = free_port(), free_port()
+    ocpp_port, http_port = ocpp_port or free_port(), http_port or free_port()
     full_env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(sys.path),
