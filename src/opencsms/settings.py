@@ -39,6 +39,11 @@ class Settings:
     ping_interval: float = 30.0
     ping_timeout: float = 30.0
     log_level: str = "INFO"
+    #: "text" or "json" (one object a line with station_id, message_id, request_id, node).
+    log_format: str = "text"
+    #: A warning that repeats (same logger and message) is written once per this many seconds,
+    #: the next line saying how many were held back; 0 writes every one.
+    log_repeat_interval: float = 10.0
     #: Signs the cookie of an OpenID Connect login in progress; random per start when empty. In a
     #: cluster, the same on every node (a login may start on one node and finish on another).
     session_secret: str = ""

@@ -38,6 +38,7 @@ from opencsms.api.audit_trail import AuditMiddleware
 from opencsms.api.auth import AuthMiddleware
 from opencsms.api.openapi_problems import document_problems
 from opencsms.api.problems import install
+from opencsms.api.request_ids import RequestIdMiddleware
 from opencsms.api.security_headers import SecurityHeadersMiddleware
 from opencsms.api.state import ApiState
 from opencsms.audit import AuditLog
@@ -108,6 +109,7 @@ def create_app(
     # Added last, so it runs first: it sees the answers the auth middleware refuses with too.
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every other layer's log lines carry the id
     app.include_router(operations.router)
     app.include_router(session.router)
     app.include_router(oidc_routes.router)

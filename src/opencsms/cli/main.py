@@ -37,6 +37,7 @@ async def _serve(args: argparse.Namespace) -> int:
     import asyncio
     import logging
     import signal
+    import socket
 
     from opencsms import runtime
     from opencsms.garbage_collection import tune_for_serving
@@ -56,7 +57,18 @@ async def _serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"opencsms: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from opencsms.logs import configure
+
+    try:
+        configure(
+            settings.log_level,
+            settings.log_format,
+            node=settings.node_id or (socket.gethostname() if settings.bus_url else ""),
+            repeat_interval=settings.log_repeat_interval,
+        )
+    except ValueError as exc:
+        print(f"opencsms: {exc}", file=sys.stderr)
+        return 2
     # One line per connection or migration step drowns what matters.
     for noisy in ("websockets.server", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from opencsms.logs import message_id_var, station_id_var
 from opencsms.ocppj import (
     Call,
     CallReceived,
@@ -184,6 +185,7 @@ class OcppConnection:
 
     async def run(self) -> None:
         """Serve the connection until it closes. Never raises for the peer's misbehaviour."""
+        station_id_var.set(self.name)  # this task's log lines, and its worker's, name the station
         try:
             while True:
                 try:
@@ -247,6 +249,13 @@ class OcppConnection:
             self._worker = None
 
     async def _answer(self, call: Call) -> None:
+        token = message_id_var.set(call.message_id)
+        try:
+            await self._answer_call(call)
+        finally:
+            message_id_var.reset(token)
+
+    async def _answer_call(self, call: Call) -> None:
         try:
             if self._validator is not None:
                 self._validator.validate_request(call.action, call.payload)
