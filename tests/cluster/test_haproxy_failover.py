@@ -150,6 +150,7 @@ async def test_killed_node_stations_come_back_through_haproxy_and_nothing_acknow
             )
             back_after = max(s.rebooted_at[-1] for s in moved) - killed
             assert back_after < FAILOVER_BOUND, back_after
+            print(f"{held[victim]} stations back through HAProxy {back_after:.2f} s after the kill")
             # The survivor's own stations were not disturbed.
             assert sum(s.connections > before[s.station_id] for s in stations) == held[victim]
 
