@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from playwright.async_api import Page, expect
@@ -39,5 +41,6 @@ async def test_an_admin_reads_the_audit_log_and_an_operator_has_no_link(
     assert href == "/api/v1/audit/export.csv?target=CP-AUDIT"
 
     await page.click("#logout")
+    await expect(page).to_have_url(re.compile(r"/login$"))
     await log_in(page, server, operator.key, "/")
     await expect(page.locator("nav a[href='/audit']")).to_have_count(0)
