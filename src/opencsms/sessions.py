@@ -25,6 +25,7 @@ from opencsms.handlers.v16 import configuration as v16_configuration
 from opencsms.handlers.v16 import reservation as v16_reservation
 from opencsms.handlers.v16 import smart_charging as v16_smart_charging
 from opencsms.handlers.v201 import commands as v201_commands
+from opencsms.handlers.v201 import message_limits
 from opencsms.handlers.v201 import reservation as v201_reservation
 from opencsms.handlers.v201 import smart_charging as v201_smart_charging
 from opencsms.handlers.v201 import variables as v201_variables
@@ -401,6 +402,12 @@ class SessionManager:
         if translate is None:
             raise c.UnknownCommand(f"no commands for OCPP {session.context.version} yet")
         action, payload = await translate(session.context, command)
+        if (
+            action in message_limits.SPLIT_ACTIONS
+            and session.context.version != V16
+            and not isinstance(command, c.RawCall)
+        ):
+            return await self._execute_split(session, action, payload, timeout)
         try:
             response = await self._call(session, action, payload, timeout)
         except c.CommandError as exc:
@@ -410,6 +417,50 @@ class SessionManager:
         await self._record(session.context, action, payload, response)
         status = response.get("status")
         return c.CommandResult(action, status if isinstance(status, str) else None, response, payload)
+
+    async def _execute_split(
+        self, session: Session, action: str, payload: Payload, timeout: float | None
+    ) -> c.CommandResult:
+        """A GetVariables / SetVariables sent as the requests the station's ItemsPerMessage and
+        BytesPerMessage allow, one after another, answered as one. A part the station does not
+        answer has its items Rejected with the error as their attributeStatusInfo; when no part is
+        answered, the first part's error is raised. Once the station is gone, the parts left are
+        not sent.
+
+        Raises:
+            StationOffline, SentNoAnswer, CommandTimeout, CommandRejected, InvalidCommand.
+        """
+        ctx = session.context
+        stored = await self.domain.device_model.configuration(ctx.station_id)
+        parts = message_limits.split(action, payload, message_limits.limits_for(stored, action))
+        answers: list[Payload] = []
+        errors: list[c.CommandError] = []
+        for part in parts:
+            offline = next((e for e in errors if isinstance(e, c.StationOffline | c.SentNoAnswer)), None)
+            if offline is not None:
+                answers.append(self._unanswered(action, part, offline))
+                continue
+            try:
+                response = await self._call(session, action, part, timeout)
+            except c.CommandError as exc:
+                await self._record_failure(ctx, action, part, exc)
+                if len(parts) == 1:
+                    raise
+                errors.append(exc)
+                answers.append(self._unanswered(action, part, exc))
+                continue
+            self.stats.messages_out += 1
+            await self._record(ctx, action, part, response)
+            answers.append(response)
+        if len(errors) == len(parts):
+            raise errors[0]
+        return c.CommandResult(action, None, message_limits.merge(action, answers), payload)
+
+    @staticmethod
+    def _unanswered(action: str, part: Payload, error: c.CommandError) -> Payload:
+        reason = error.code if isinstance(error, c.CommandRejected) else type(error).__name__
+        _, result_key = message_limits.SPLIT_ACTIONS[action]
+        return {result_key: message_limits.failed_results(action, part, reason, str(error))}
 
     async def _call(self, session: Session, action: str, payload: Payload, timeout: float | None) -> Payload:
         """Send the CALL; its CALLRESULT payload, or the command error its failure is."""

@@ -350,3 +350,83 @@ async def test_ocpp21_station_device_model_uses_the_same_flows(
     assert view["OCPPCommCtrlr.HeartbeatInterval"]["value"] == "90"
     assert view["OCPPCommCtrlr.HeartbeatInterval"]["source"] == "SetVariables"
     assert view["EVSE@1.Power"]["max_limit"] == "22000"
+
+
+async def learn_device_model(server: Runtime, capsys: pytest.CaptureFixture[str], station_id: str) -> None:
+    """A FullInventory report of the station, stored complete."""
+    code, out = await command(server, capsys, "get-base-report", station_id, "--request-id", "77")
+    assert code == 0 and out["status"] == "Accepted"
+
+    async def complete() -> bool:
+        progress = await server.domain.device_model.report(station_id, 77)
+        return progress is not None and progress.complete
+
+    await poll(complete)
+
+
+async def test_get_and_set_variables_are_split_by_the_station_items_per_message(
+    server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B06/B05: more variables than ItemsPerMessage[GetVariables|SetVariables] allows go in several
+    requests, answered as one; the station rejects a longer request as a real one would."""
+    station.device_model.set("DeviceDataCtrlr", "ItemsPerMessage", "2", instance="GetVariables")
+    station.device_model.set("DeviceDataCtrlr", "ItemsPerMessage", "2", instance="SetVariables")
+    variables = [
+        "OCPPCommCtrlr.HeartbeatInterval",
+        "EVSE@2.Power",
+        "AuthCtrlr.AuthorizeRemoteStart",
+        "NoSuchCtrlr.Nothing",
+        "SampledDataCtrlr.TxUpdatedInterval",
+    ]
+    args = [arg for name in variables for arg in ("--variable", name)]
+    # The limit not known yet: one request, refused by the station.
+    code, out = await command(server, capsys, "get-variables", "CS-DM", *args)
+    assert code != 0 and "OccurrenceConstraintViolation" in json.dumps(out)
+
+    await learn_device_model(server, capsys, "CS-DM")
+    received = station.stats.calls_received
+    code, out = await command(server, capsys, "get-variables", "CS-DM", *args)
+    assert code == 0 and station.stats.calls_received - received == 3  # 2 + 2 + 1
+    results = out["response"]["getVariableResult"]
+    assert [r["variable"]["name"] for r in results] == [v.split(".")[1] for v in variables]
+    assert [r["attributeStatus"] for r in results] == [
+        "Accepted", "Accepted", "Accepted", "UnknownComponent", "Accepted",
+    ]  # fmt: skip
+    assert len(out["request"]["getVariableData"]) == 5
+
+    received = station.stats.calls_received
+    code, out = await command(
+        server, capsys, "set-variables", "CS-DM",
+        "--set", "OCPPCommCtrlr.HeartbeatInterval=50", "--set", "SampledDataCtrlr.TxUpdatedInterval=20",
+        "--set", "ChargingStation.Model=Other",
+    )  # fmt: skip
+    assert code == 0 and station.stats.calls_received - received == 2
+    statuses = [r["attributeStatus"] for r in out["response"]["setVariableResult"]]
+    assert statuses == ["Accepted", "Accepted", "Rejected"]
+    assert station.device_model.value("OCPPCommCtrlr", "HeartbeatInterval") == "50"
+    assert station.device_model.value("SampledDataCtrlr", "TxUpdatedInterval") == "20"
+
+
+async def test_a_refused_part_of_a_split_get_variables_is_reported_per_item(
+    server: Runtime, station: SimulatedStation201, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A part the station answers with a CALLERROR has its items Rejected with the error; the other
+    parts' answers are kept and returned."""
+    station.device_model.set("DeviceDataCtrlr", "ItemsPerMessage", "2", instance="GetVariables")
+    await learn_device_model(server, capsys, "CS-DM")
+    # The station now takes one item a request: the CSMS's parts of two are refused.
+    station.device_model.set("DeviceDataCtrlr", "ItemsPerMessage", "1", instance="GetVariables")
+    code, out = await command(
+        server, capsys, "get-variables", "CS-DM",
+        "--variable", "OCPPCommCtrlr.HeartbeatInterval", "--variable", "EVSE@2.Power",
+        "--variable", "AuthCtrlr.AuthorizeRemoteStart",
+    )  # fmt: skip
+    assert code == 0
+    first, second, third = out["response"]["getVariableResult"]
+    assert first["attributeStatus"] == second["attributeStatus"] == "Rejected"
+    assert first["attributeStatusInfo"]["reasonCode"] == "OccurrenceConstraint"[:20]
+    assert second["component"] == {"name": "EVSE", "evse": {"id": 2}}
+    assert third["attributeStatus"] == "Accepted" and third["attributeValue"] == "false"
+    view = {entry["key"]: entry for entry in await station_config(server, capsys, "CS-DM")}
+    assert view["AuthCtrlr.AuthorizeRemoteStart"]["source"] == "GetVariables"
+    assert view["OCPPCommCtrlr.HeartbeatInterval"]["source"] == "NotifyReport"  # no answer stored

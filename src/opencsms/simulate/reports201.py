@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from opencsms.ocppj.errors import OccurrenceConstraintViolation
+import orjson
+
+from opencsms.ocppj.errors import FormatViolation, OccurrenceConstraintViolation
 from opencsms.simulate.device_model201 import Component
 from opencsms.simulate.ev import ocpp_timestamp
 from opencsms.simulate.received_calls import one_of, optional, required
@@ -21,11 +23,15 @@ REPORT_BASES = ("ConfigurationInventory", "FullInventory", "SummaryInventory")
 
 def _items(station: SimulatedStation201, payload: Payload, name: str, request: str) -> list[Payload]:
     """The request's list of items; OccurrenceConstraintViolation when there are more than
-    DeviceDataCtrlr.ItemsPerMessage[request] allows."""
+    DeviceDataCtrlr.ItemsPerMessage[request] allows, FormatViolation when the message is longer than
+    BytesPerMessage[request] (counted with a message id of the longest length, 36)."""
     items = required(payload, name, list)
     limit = int(station.device_model.number("DeviceDataCtrlr", "ItemsPerMessage", request))
     if len(items) > limit:
         raise OccurrenceConstraintViolation(f"at most {limit} {name} items per {request}")
+    max_bytes = int(station.device_model.number("DeviceDataCtrlr", "BytesPerMessage", request))
+    if len(orjson.dumps([2, "x" * 36, request, payload])) > max_bytes:
+        raise FormatViolation(f"a {request} is at most {max_bytes} bytes")
     return items
 
 
