@@ -262,19 +262,7 @@ class BillingService:
         }
         await self._store.write(lambda connection: rows.put_cost(connection, values))
         tx = session.transaction
-        self._bus.publish(
-            DomainEvent(
-                "transaction.cost",
-                tx.station_id,
-                {
-                    "transaction_id": transaction_id,
-                    "currency": cost.currency,
-                    "total_excl_vat": str(cost.total.excl_vat),
-                    "total_incl_vat": str(cost.total.incl_vat),
-                    "final": False,
-                },
-            )
-        )
+        self._publish_cost(tx.station_id, transaction_id, cost, final=False)
         last = self._displayed.get(transaction_id)
         if last is None or (now - last).total_seconds() >= self._display_interval:
             self._displayed[transaction_id] = now
@@ -374,26 +362,33 @@ class BillingService:
         if credit is not None:
             self.revenue.count(credit)
         self.revenue.count(values)
-        self._bus.publish(
-            DomainEvent(
-                "transaction.cost",
-                tx.station_id,
-                {
-                    "transaction_id": transaction_id,
-                    "currency": cost.currency,
-                    "total_excl_vat": str(cost.total.excl_vat),
-                    "total_incl_vat": str(cost.total.incl_vat),
-                    "final": True,
-                    "cdr_id": cdr_id,
-                },
-            )
-        )
+        self._publish_cost(tx.station_id, transaction_id, cost, final=True, cdr_id=cdr_id)
         self._displayed.pop(transaction_id, None)
         text = version.tariff.alt_text()
         price_text = f"{cost.currency} {cost.total.incl_vat}" + (f" ({text})" if text else "")
         self._show(tx.station_id, c.CostUpdated(tx.transaction_ref, str(cost.total.incl_vat), final=True,
                                                 price_text=price_text))  # fmt: skip
         return cdr_id
+
+    def _publish_cost(
+        self,
+        station_id: str,
+        transaction_id: int,
+        cost: SessionCost,
+        *,
+        final: bool,
+        cdr_id: int | None = None,
+    ) -> None:
+        data: dict[str, Any] = {
+            "transaction_id": transaction_id,
+            "currency": cost.currency,
+            "total_excl_vat": str(cost.total.excl_vat),
+            "total_incl_vat": str(cost.total.incl_vat),
+            "final": final,
+        }
+        if cdr_id is not None:
+            data["cdr_id"] = cdr_id
+        self._bus.publish(DomainEvent("transaction.cost", station_id, data))
 
     async def cost(self, transaction_id: int) -> dict[str, Any] | None:
         """The stored cost of a session (running or final) for the API, or None."""
